@@ -1,0 +1,16 @@
+//! Shows how the matcher ranks a question, for curating the knowledge base:
+//! `cargo run --example explain -- "what is the capital of kazakhstan"`.
+
+use ksilk::Engine;
+
+fn main() -> anyhow::Result<()> {
+    let engine = Engine::embedded()?;
+    for question in std::env::args().skip(1) {
+        let m = engine.match_intent(&question);
+        println!("{question:?}: {:?}", m.outcome);
+        for c in &m.candidates {
+            println!("  {:.3} {}", c.score, engine.kb().entry(c.entry).id);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! Command-line interface: argument parsing and the subcommands.
+//!
+//! Each subcommand is a small function over an [`Engine`] and a writer, so that
+//! `main` stays thin and the integration tests can run the real binary. Errors
+//! come back as `anyhow::Error` with context and are printed by `main` as one
+//! line; a closed stdout (`ksilk ask | head`) is not an error.
+
+use std::ffi::OsString;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::eval;
+use crate::kb::{KbError, KnowledgeBase};
+use crate::matcher::{Match, Outcome};
+
+/// Answers questions about Korea's K-Silk Road initiative for Central Asia,
+/// on Telegram or offline in the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "ksilk", version)]
+struct Args {
+    /// Knowledge-base file to use instead of the built-in one.
+    #[arg(long, global = true, env = "KSILK_KB", value_name = "PATH")]
+    kb: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the Telegram bot with long polling (the default; needs TELOXIDE_TOKEN).
+    Run,
+    /// Chat with the bot in the terminal, offline, with no token.
+    Chat,
+    /// Answer one question, or one question per line from stdin.
+    Ask {
+        /// Print one JSON object per question.
+        #[arg(long)]
+        json: bool,
+        /// The question; without it, questions are read from stdin, one per line.
+        question: Vec<String>,
+    },
+    /// Validate a knowledge-base file and print its statistics.
+    Check,
+    /// Run a labelled question set and print accuracy per category.
+    Eval {
+        /// The JSON Lines file of labelled questions.
+        #[arg(long, value_name = "PATH", default_value = "tests/data/eval.jsonl")]
+        file: PathBuf,
+    },
+}
+
+/// Parses arguments and runs the chosen subcommand.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode> {
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(err) => return Ok(report_usage_error(&err)),
+    };
+    let kb = args.kb.as_deref();
+    let result = match args.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            let engine = load_engine(kb)?;
+            crate::telegram::run(engine).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Chat => {
+            let engine = load_engine(kb)?;
+            let stdin = io::stdin();
+            let interactive = stdin.is_terminal();
+            crate::chat::run_chat(&engine, stdin.lock(), io::stdout().lock(), interactive)
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from)
+        }
+        Command::Ask { json, question } => {
+            let engine = load_engine(kb)?;
+            ask(&engine, json, &question).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Check => Ok(check(kb)),
+        Command::Eval { file } => {
+            let engine = load_engine(kb)?;
+            run_eval(&engine, &file).map(|()| ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Err(err) if is_broken_pipe(&err) => Ok(ExitCode::SUCCESS),
+        other => other,
+    }
+}
+
+/// One line for an error chain: "what: why: why".
+pub fn describe(err: &anyhow::Error) -> String {
+    format!("{err:#}").replace('\n', " ")
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn report_usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = write!(io::stdout(), "{err}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let rendered = err.to_string();
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("ksilk: {first} (see `ksilk --help`)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_engine(kb: Option<&Path>) -> anyhow::Result<Engine> {
+    Ok(Engine::load(kb)?)
+}
+
+/// The JSON shape of one answered question (`ask --json`).
+#[derive(Debug, Serialize)]
+pub struct AskJson<'a> {
+    pub query: &'a str,
+    pub outcome: Outcome,
+    pub intent: Option<String>,
+    pub score: f64,
+    pub reply: String,
+    pub suggestions: Vec<SuggestionJson>,
+}
+
+/// One "did you mean" choice in `ask --json`.
+#[derive(Debug, Serialize)]
+pub struct SuggestionJson {
+    pub intent: String,
+    pub title: String,
+    pub score: f64,
+}
+
+fn rounded(score: f32) -> f64 {
+    (f64::from(score) * 10_000.0).round() / 10_000.0
+}
+
+/// Builds the `ask --json` object for a question.
+pub fn ask_json<'a>(engine: &Engine, query: &'a str) -> AskJson<'a> {
+    let m: Match = engine.match_intent(query);
+    let reply = engine.render_reply(&m);
+    AskJson {
+        query,
+        outcome: m.outcome,
+        intent: m.answer().map(|i| engine.kb().entry(i).id.clone()),
+        score: rounded(m.score()),
+        reply: reply.to_plain(),
+        suggestions: m
+            .choices
+            .iter()
+            .map(|c| {
+                let entry = engine.kb().entry(c.entry);
+                SuggestionJson {
+                    intent: entry.id.clone(),
+                    title: entry.title.clone(),
+                    score: rounded(c.score),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn ask(engine: &Engine, json: bool, question: &[String]) -> anyhow::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let answer = |out: &mut dyn Write, q: &str| -> anyhow::Result<()> {
+        if json {
+            serde_json::to_writer(&mut *out, &ask_json(engine, q))?;
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{}\n", engine.respond(q).to_plain())?;
+        }
+        Ok(())
+    };
+    if !question.is_empty() {
+        answer(&mut out, &question.join(" "))?;
+    } else {
+        let mut input = io::stdin().lock();
+        let mut raw = Vec::new();
+        loop {
+            raw.clear();
+            if input.read_until(b'\n', &mut raw).context("reading stdin")? == 0 {
+                break;
+            }
+            let line = String::from_utf8_lossy(&raw);
+            let line = line.strip_suffix('\n').unwrap_or(&line);
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            answer(&mut out, line)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn check(path: Option<&Path>) -> ExitCode {
+    let loaded = match path {
+        Some(path) => KnowledgeBase::load(path),
+        None => KnowledgeBase::embedded(),
+    };
+    match loaded {
+        Ok(kb) => {
+            let stats = kb.stats();
+            let engine = Engine::new(kb);
+            let kinds: Vec<String> = stats
+                .by_kind
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            let scripts: Vec<String> = stats
+                .by_script
+                .iter()
+                .map(|(s, n)| format!("{} {n}", s.label()))
+                .collect();
+            println!("{}: ok", engine.kb().origin());
+            println!("entries: {} ({})", stats.entries, kinds.join(", "));
+            println!("phrases: {}", stats.phrases);
+            println!("languages: {}", scripts.join(", "));
+            println!("vocabulary: {} tokens", engine.index().vocabulary_size());
+            for source in engine.kb().sources() {
+                println!(
+                    "source: {} (every evidence quote found verbatim)",
+                    source.citation()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            for line in err.lines() {
+                eprintln!("ksilk: {line}");
+            }
+            if let KbError::Invalid { violations, .. } = &err {
+                eprintln!("ksilk: {} problem(s) found", violations.len());
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_eval(engine: &Engine, file: &Path) -> anyhow::Result<()> {
+    let cases = eval::load_cases(file)?;
+    let report = eval::run_eval(engine, &cases);
+    let mut out = io::stdout().lock();
+    write!(out, "{report}")?;
+    out.flush()?;
+    Ok(())
+}

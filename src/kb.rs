@@ -1,0 +1,1226 @@
+//! The knowledge base: its JSON format, and the validation that turns it into a
+//! trusted [`KnowledgeBase`].
+//!
+//! "Parse, then trust": the raw serde structs (`Raw*`) mirror the file and are
+//! never seen outside this module. [`KnowledgeBase::from_json`] checks every rule
+//! once and reports each broken one with the file, the entry path
+//! (`countries[2].aliases[1]`) and the [`Rule`] it broke. After that the matcher
+//! and the renderers can index entries and follow links without checking again.
+//!
+//! The default knowledge base and its source article are compiled into the binary
+//! ([`KnowledgeBase::embedded`]) so the bot works from any directory; `--kb PATH`
+//! loads another one with [`KnowledgeBase::load`], whose sources are read relative
+//! to the file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::normalize::{self, Script};
+
+/// Path shown in messages about the compiled-in knowledge base.
+pub const EMBEDDED_NAME: &str = "data/knowledge.json";
+const EMBEDDED_JSON: &str = include_str!("../data/knowledge.json");
+const EMBEDDED_SOURCES: &[(&str, &str)] = &[(
+    "sources/k-silk-road-korea-times.txt",
+    include_str!("../data/sources/k-silk-road-korea-times.txt"),
+)];
+
+/// An answer is short: at most this many sentences...
+pub const MAX_ANSWER_SENTENCES: usize = 3;
+/// ...and at most this many characters, so that a reply with its title, source
+/// line and related topics stays far below Telegram's 4096.
+pub const MAX_ANSWER_CHARS: usize = 700;
+/// Every entry needs this many example questions at least.
+pub const MIN_EXAMPLES: usize = 2;
+/// Ids travel in callback data (64 bytes) and deep links (64 characters).
+pub const MAX_ID_LEN: usize = 40;
+
+// ---------------------------------------------------------------------------
+// Raw file format
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKnowledgeBase {
+    /// What the bot knows about, as it would say it: "Korea's K-Silk Road ...".
+    scope: String,
+    sources: Vec<RawSource>,
+    #[serde(default)]
+    menu: Vec<String>,
+    /// Words that say what every question is about ("Korea", "Silk") rather
+    /// than which entry it wants; the matcher weighs them less.
+    #[serde(default)]
+    context_words: Vec<String>,
+    #[serde(default)]
+    initiative: Option<RawEntry>,
+    #[serde(default)]
+    countries: Vec<RawEntry>,
+    #[serde(default)]
+    pillars: Vec<RawEntry>,
+    #[serde(default)]
+    summits: Vec<RawEntry>,
+    #[serde(default)]
+    topics: Vec<RawEntry>,
+    #[serde(default)]
+    smalltalk: Vec<RawEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: String,
+    title: String,
+    publisher: String,
+    published: String,
+    #[serde(default)]
+    url: Option<String>,
+    file: String,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    does_not_give: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    id: String,
+    title: String,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+    answer: String,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    evidence: Vec<String>,
+    #[serde(default)]
+    related: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Validated model
+// ---------------------------------------------------------------------------
+
+/// Which section of the file an entry came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Initiative,
+    Country,
+    Pillar,
+    Summit,
+    Topic,
+    SmallTalk,
+}
+
+impl Kind {
+    fn section(self) -> &'static str {
+        match self {
+            Kind::Initiative => "initiative",
+            Kind::Country => "countries",
+            Kind::Pillar => "pillars",
+            Kind::Summit => "summits",
+            Kind::Topic => "topics",
+            Kind::SmallTalk => "smalltalk",
+        }
+    }
+}
+
+/// A source document that answers are drawn from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub publisher: String,
+    pub published: String,
+    pub url: Option<String>,
+    /// Facts the source does not give, said plainly by `/about`.
+    pub does_not_give: Vec<String>,
+    text: String,
+}
+
+impl Source {
+    /// The short citation line shown under every factual answer.
+    pub fn citation(&self) -> String {
+        format!(
+            "{}, \u{201c}{}\u{201d} ({})",
+            self.publisher, self.title, self.published
+        )
+    }
+
+    /// The full text of the source document.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Index of an entry inside a [`KnowledgeBase`].
+pub type EntryIdx = usize;
+
+/// One intent: something the bot can answer.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub kind: Kind,
+    pub title: String,
+    pub names: Vec<String>,
+    pub aliases: Vec<String>,
+    /// Words and short phrases that point to this entry but may point to others
+    /// too ("companies" for networking); unlike aliases they need not be unique.
+    pub keywords: Vec<String>,
+    pub examples: Vec<String>,
+    pub answer: String,
+    pub source: Option<usize>,
+    pub evidence: Vec<String>,
+    pub related: Vec<EntryIdx>,
+}
+
+impl Entry {
+    /// Every phrase the matcher learns this entry by: title, names, aliases,
+    /// keywords and example questions.
+    pub fn phrases(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.title.as_str())
+            .chain(self.names.iter().map(String::as_str))
+            .chain(self.aliases.iter().map(String::as_str))
+            .chain(self.keywords.iter().map(String::as_str))
+            .chain(self.examples.iter().map(String::as_str))
+    }
+
+    /// Names and aliases (title included): the short phrases that identify it.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.title.as_str())
+            .chain(self.names.iter().map(String::as_str))
+            .chain(self.aliases.iter().map(String::as_str))
+    }
+}
+
+/// A validated knowledge base. Every link resolves and every fact has evidence.
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    origin: String,
+    scope: String,
+    context_words: Vec<String>,
+    sources: Vec<Source>,
+    entries: Vec<Entry>,
+    by_id: HashMap<String, EntryIdx>,
+    menu: Vec<EntryIdx>,
+}
+
+/// Counts shown by `ksilk check` and logged at bot start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KbStats {
+    pub entries: usize,
+    pub phrases: usize,
+    pub sources: usize,
+    pub by_kind: Vec<(&'static str, usize)>,
+    pub by_script: BTreeMap<Script, usize>,
+}
+
+impl fmt::Display for KbStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} entries, {} phrases, {} source(s)",
+            self.entries, self.phrases, self.sources
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/// The rule a knowledge-base entry broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    DuplicateId { first: String },
+    BadId,
+    DuplicateAlias { alias: String, first: String },
+    EmptyPhrase,
+    EmptyAnswer,
+    AnswerTooLong { chars: usize },
+    TooManySentences { sentences: usize },
+    TooFewExamples { found: usize },
+    UnknownLink { id: String },
+    SelfLink,
+    UnknownSource { id: String },
+    MissingSource,
+    MissingEvidence,
+    EvidenceNotInSource { source: String },
+    EvidenceQuotesNoise { noise: String },
+    UnreadableSourceFile { path: String, error: String },
+    EmptyField,
+    NoEntries,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::DuplicateId { first } => {
+                write!(
+                    f,
+                    "duplicate id: ids must be unique (first used at {first})"
+                )
+            }
+            Rule::BadId => write!(
+                f,
+                "bad id: ids are 1-{MAX_ID_LEN} characters of a-z, 0-9 and '-'"
+            ),
+            Rule::DuplicateAlias { alias, first } => write!(
+                f,
+                "duplicate alias: \"{alias}\" is already claimed by {first} (a name or alias may belong to one entry only)"
+            ),
+            Rule::EmptyPhrase => write!(
+                f,
+                "empty phrase: it has no letters or digits, so nothing could ever match it"
+            ),
+            Rule::EmptyAnswer => write!(f, "empty answer: every entry needs an answer"),
+            Rule::AnswerTooLong { chars } => write!(
+                f,
+                "answer too long: {chars} characters, at most {MAX_ANSWER_CHARS} allowed"
+            ),
+            Rule::TooManySentences { sentences } => write!(
+                f,
+                "answer too long: {sentences} sentences, at most {MAX_ANSWER_SENTENCES} allowed"
+            ),
+            Rule::TooFewExamples { found } => write!(
+                f,
+                "too few examples: {found} example question(s), at least {MIN_EXAMPLES} needed"
+            ),
+            Rule::UnknownLink { id } => {
+                write!(f, "unknown link: no entry has the id \"{id}\"")
+            }
+            Rule::SelfLink => write!(f, "self link: an entry cannot be related to itself"),
+            Rule::UnknownSource { id } => {
+                write!(f, "unknown source: no source has the id \"{id}\"")
+            }
+            Rule::MissingSource => write!(
+                f,
+                "missing source: every factual entry must name its source (only smalltalk may omit it)"
+            ),
+            Rule::MissingEvidence => write!(
+                f,
+                "missing evidence: every factual entry must quote the sentence(s) that support it"
+            ),
+            Rule::EvidenceNotInSource { source } => write!(
+                f,
+                "evidence not in source: this quote does not appear verbatim in source \"{source}\""
+            ),
+            Rule::EvidenceQuotesNoise { noise } => write!(
+                f,
+                "evidence quotes noise: it contains \"{noise}\", which the source marks as not knowledge"
+            ),
+            Rule::UnreadableSourceFile { path, error } => {
+                write!(f, "unreadable source file: {path}: {error}")
+            }
+            Rule::EmptyField => write!(f, "empty field: this field must not be empty"),
+            Rule::NoEntries => write!(f, "no entries: the knowledge base answers nothing"),
+        }
+    }
+}
+
+/// One broken rule, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Where in the file, e.g. `countries[2].aliases[1]`.
+    pub path: String,
+    pub rule: Rule,
+}
+
+/// Why a knowledge base could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum KbError {
+    #[error("{file}: cannot read knowledge base: {error}")]
+    Io {
+        file: String,
+        #[source]
+        error: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: invalid knowledge base: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {}: {}{}", .violations[0].path, .violations[0].rule, more(.violations.len()))]
+    Invalid {
+        file: String,
+        violations: Vec<Violation>,
+    },
+}
+
+fn more(n: usize) -> String {
+    match n {
+        0 | 1 => String::new(),
+        n => format!(
+            " (and {} more problem(s); run `ksilk check` to list them)",
+            n - 1
+        ),
+    }
+}
+
+impl KbError {
+    /// Every broken rule, one line each, for `ksilk check`.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            KbError::Invalid { file, violations } => violations
+                .iter()
+                .map(|v| format!("{file}: {}: {}", v.path, v.rule))
+                .collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loading and validation
+// ---------------------------------------------------------------------------
+
+/// Where a knowledge base's source files come from.
+enum SourceFiles<'a> {
+    Memory(&'a [(&'a str, &'a str)]),
+    Dir(&'a Path),
+}
+
+impl SourceFiles<'_> {
+    fn read(&self, file: &str) -> Result<String, String> {
+        match self {
+            SourceFiles::Memory(files) => files
+                .iter()
+                .find(|(name, _)| *name == file)
+                .map(|(_, text)| (*text).to_owned())
+                .ok_or_else(|| "no such source file in memory".to_owned()),
+            SourceFiles::Dir(dir) => {
+                let path: PathBuf = dir.join(file);
+                std::fs::read_to_string(&path).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+impl KnowledgeBase {
+    /// The knowledge base compiled into the binary.
+    pub fn embedded() -> Result<KnowledgeBase, KbError> {
+        Self::parse(
+            EMBEDDED_NAME,
+            EMBEDDED_JSON,
+            SourceFiles::Memory(EMBEDDED_SOURCES),
+        )
+    }
+
+    /// Loads and validates a knowledge-base file; its sources are read relative
+    /// to the file's directory.
+    pub fn load(path: &Path) -> Result<KnowledgeBase, KbError> {
+        let file = path.display().to_string();
+        let json = std::fs::read_to_string(path).map_err(|error| KbError::Io {
+            file: file.clone(),
+            error,
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&file, &json, SourceFiles::Dir(dir))
+    }
+
+    /// Validates JSON text; `dir` is where its source files live.
+    pub fn from_json(file: &str, json: &str, dir: &Path) -> Result<KnowledgeBase, KbError> {
+        Self::parse(file, json, SourceFiles::Dir(dir))
+    }
+
+    /// Validates JSON text whose source files are given in memory as
+    /// `(file name, text)` pairs (synthetic knowledge bases, tests).
+    pub fn from_json_with_sources(
+        file: &str,
+        json: &str,
+        sources: &[(&str, &str)],
+    ) -> Result<KnowledgeBase, KbError> {
+        Self::parse(file, json, SourceFiles::Memory(sources))
+    }
+
+    fn parse(file: &str, json: &str, files: SourceFiles<'_>) -> Result<KnowledgeBase, KbError> {
+        let raw: RawKnowledgeBase = serde_json::from_str(json).map_err(|e| KbError::Syntax {
+            file: file.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or("")
+                .to_owned(),
+        })?;
+        let mut v = Validator::default();
+        let kb = v.validate(file, raw, &files);
+        if v.violations.is_empty() {
+            Ok(kb)
+        } else {
+            Err(KbError::Invalid {
+                file: file.to_owned(),
+                violations: v.violations,
+            })
+        }
+    }
+
+    /// What the bot knows about, e.g. "Korea's K-Silk Road initiative for Central Asia".
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// Words the matcher weighs less (see the file format).
+    pub fn context_words(&self) -> &[String] {
+        &self.context_words
+    }
+
+    /// The file this knowledge base was loaded from.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn entry(&self, idx: EntryIdx) -> &Entry {
+        &self.entries[idx]
+    }
+
+    pub fn find(&self, id: &str) -> Option<EntryIdx> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&Entry> {
+        self.find(id).map(|i| &self.entries[i])
+    }
+
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    pub fn source_of(&self, entry: &Entry) -> Option<&Source> {
+        entry.source.map(|i| &self.sources[i])
+    }
+
+    /// The main topics, for `/start` buttons and an empty inline query.
+    pub fn menu(&self) -> &[EntryIdx] {
+        &self.menu
+    }
+
+    /// Entries of one kind, in file order.
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = EntryIdx> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| e.kind == kind)
+            .map(|(i, _)| i)
+    }
+
+    pub fn stats(&self) -> KbStats {
+        let mut by_script = BTreeMap::new();
+        let mut phrases = 0;
+        for entry in &self.entries {
+            for phrase in entry.phrases() {
+                phrases += 1;
+                *by_script.entry(Script::of(phrase)).or_insert(0) += 1;
+            }
+        }
+        let by_kind = [
+            Kind::Initiative,
+            Kind::Country,
+            Kind::Pillar,
+            Kind::Summit,
+            Kind::Topic,
+            Kind::SmallTalk,
+        ]
+        .into_iter()
+        .map(|k| (k.section(), self.of_kind(k).count()))
+        .collect();
+        KbStats {
+            entries: self.entries.len(),
+            phrases,
+            sources: self.sources.len(),
+            by_kind,
+            by_script,
+        }
+    }
+}
+
+/// Counts sentences: a `.`, `!` or `?` that ends the text or is followed by a
+/// space and a capital letter or digit ("U.S. and" is one sentence).
+pub fn count_sentences(text: &str) -> usize {
+    let chars: Vec<char> = text.trim().chars().collect();
+    let mut count = 0;
+    for (i, c) in chars.iter().enumerate() {
+        if matches!(c, '.' | '!' | '?') {
+            let rest = &chars[i + 1..];
+            let rest = match rest.first() {
+                Some('"' | '\u{201d}' | ')') => &rest[1..],
+                _ => rest,
+            };
+            match rest {
+                [] => count += 1,
+                [' ', next, ..] if next.is_uppercase() || next.is_ascii_digit() => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count.max(usize::from(!text.trim().is_empty()))
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[derive(Default)]
+struct Validator {
+    violations: Vec<Violation>,
+}
+
+impl Validator {
+    fn fail(&mut self, path: impl Into<String>, rule: Rule) {
+        self.violations.push(Violation {
+            path: path.into(),
+            rule,
+        });
+    }
+
+    fn non_empty(&mut self, path: String, value: &str) {
+        if value.trim().is_empty() {
+            self.fail(path, Rule::EmptyField);
+        }
+    }
+
+    fn validate(
+        &mut self,
+        file: &str,
+        raw: RawKnowledgeBase,
+        files: &SourceFiles<'_>,
+    ) -> KnowledgeBase {
+        self.non_empty("scope".to_owned(), &raw.scope);
+        for (i, word) in raw.context_words.iter().enumerate() {
+            if normalize::tokenize(word).is_empty() {
+                self.fail(format!("context_words[{i}]"), Rule::EmptyPhrase);
+            }
+        }
+        // Sources first: entries refer to them.
+        let mut sources = Vec::new();
+        let mut source_ids: HashMap<String, usize> = HashMap::new();
+        for (i, s) in raw.sources.into_iter().enumerate() {
+            let path = format!("sources[{i}]");
+            for (field, value) in [
+                ("id", &s.id),
+                ("title", &s.title),
+                ("publisher", &s.publisher),
+                ("published", &s.published),
+            ] {
+                self.non_empty(format!("{path}.{field}"), value);
+            }
+            if let Some(&first) = source_ids.get(&s.id) {
+                self.fail(
+                    format!("{path}.id"),
+                    Rule::DuplicateId {
+                        first: format!("sources[{first}]"),
+                    },
+                );
+            }
+            source_ids.insert(s.id.clone(), i);
+            let text = match files.read(&s.file) {
+                Ok(text) => text,
+                Err(error) => {
+                    self.fail(
+                        format!("{path}.file"),
+                        Rule::UnreadableSourceFile {
+                            path: s.file.clone(),
+                            error,
+                        },
+                    );
+                    String::new()
+                }
+            };
+            sources.push((
+                Source {
+                    id: s.id,
+                    title: s.title,
+                    publisher: s.publisher,
+                    published: s.published,
+                    url: s.url,
+                    does_not_give: s.does_not_give,
+                    text,
+                },
+                s.exclude,
+            ));
+        }
+
+        let sections: Vec<(Kind, Vec<RawEntry>, bool)> = vec![
+            (
+                Kind::Initiative,
+                raw.initiative.into_iter().collect(),
+                false,
+            ),
+            (Kind::Country, raw.countries, true),
+            (Kind::Pillar, raw.pillars, true),
+            (Kind::Summit, raw.summits, true),
+            (Kind::Topic, raw.topics, true),
+            (Kind::SmallTalk, raw.smalltalk, true),
+        ];
+
+        // Pass 1: ids and paths.
+        let mut by_id: HashMap<String, EntryIdx> = HashMap::new();
+        let mut paths: Vec<String> = Vec::new();
+        let mut flat: Vec<(Kind, RawEntry)> = Vec::new();
+        for (kind, list, is_array) in sections {
+            for (i, entry) in list.into_iter().enumerate() {
+                let path = if is_array {
+                    format!("{}[{i}]", kind.section())
+                } else {
+                    kind.section().to_owned()
+                };
+                if !is_valid_id(&entry.id) {
+                    self.fail(format!("{path}.id"), Rule::BadId);
+                }
+                if let Some(&first) = by_id.get(&entry.id) {
+                    self.fail(
+                        format!("{path}.id"),
+                        Rule::DuplicateId {
+                            first: paths[first].clone(),
+                        },
+                    );
+                } else {
+                    by_id.insert(entry.id.clone(), flat.len());
+                }
+                paths.push(path);
+                flat.push((kind, entry));
+            }
+        }
+        if flat.is_empty() {
+            self.fail("(root)", Rule::NoEntries);
+        }
+
+        // Pass 2: everything else.
+        let mut claimed: HashMap<String, String> = HashMap::new();
+        let mut entries = Vec::with_capacity(flat.len());
+        for (idx, (kind, raw)) in flat.into_iter().enumerate() {
+            let path = &paths[idx];
+            self.non_empty(format!("{path}.title"), &raw.title);
+
+            let labels = std::iter::once(("title".to_owned(), &raw.title))
+                .chain(
+                    raw.names
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| (format!("names[{i}]"), n)),
+                )
+                .chain(
+                    raw.aliases
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| (format!("aliases[{i}]"), a)),
+                );
+            for (field, label) in labels {
+                let here = format!("{path}.{field}");
+                let key = normalize::normalize(label);
+                if key.is_empty() {
+                    self.fail(here, Rule::EmptyPhrase);
+                    continue;
+                }
+                match claimed.get(&key) {
+                    Some(owner) if !owner.starts_with(&format!("{path}.")) => {
+                        let first = owner.clone();
+                        self.fail(
+                            here,
+                            Rule::DuplicateAlias {
+                                alias: label.clone(),
+                                first,
+                            },
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        claimed.insert(key, here);
+                    }
+                }
+            }
+            for (field, list) in [("keywords", &raw.keywords), ("examples", &raw.examples)] {
+                for (i, phrase) in list.iter().enumerate() {
+                    if normalize::tokenize(phrase).is_empty() {
+                        self.fail(format!("{path}.{field}[{i}]"), Rule::EmptyPhrase);
+                    }
+                }
+            }
+            if raw.examples.len() < MIN_EXAMPLES {
+                self.fail(
+                    format!("{path}.examples"),
+                    Rule::TooFewExamples {
+                        found: raw.examples.len(),
+                    },
+                );
+            }
+
+            let answer = raw.answer.trim();
+            if answer.is_empty() {
+                self.fail(format!("{path}.answer"), Rule::EmptyAnswer);
+            } else {
+                let chars = answer.chars().count();
+                if chars > MAX_ANSWER_CHARS {
+                    self.fail(format!("{path}.answer"), Rule::AnswerTooLong { chars });
+                }
+                let sentences = count_sentences(answer);
+                if sentences > MAX_ANSWER_SENTENCES {
+                    self.fail(
+                        format!("{path}.answer"),
+                        Rule::TooManySentences { sentences },
+                    );
+                }
+            }
+
+            let mut related = Vec::new();
+            for (i, id) in raw.related.iter().enumerate() {
+                match by_id.get(id) {
+                    Some(&target) if target == idx => {
+                        self.fail(format!("{path}.related[{i}]"), Rule::SelfLink)
+                    }
+                    Some(&target) => related.push(target),
+                    None => self.fail(
+                        format!("{path}.related[{i}]"),
+                        Rule::UnknownLink { id: id.clone() },
+                    ),
+                }
+            }
+
+            let source = match &raw.source {
+                Some(id) => match source_ids.get(id) {
+                    Some(&s) => Some(s),
+                    None => {
+                        self.fail(
+                            format!("{path}.source"),
+                            Rule::UnknownSource { id: id.clone() },
+                        );
+                        None
+                    }
+                },
+                None => {
+                    if kind != Kind::SmallTalk {
+                        self.fail(format!("{path}.source"), Rule::MissingSource);
+                    }
+                    None
+                }
+            };
+            if kind != Kind::SmallTalk && raw.evidence.is_empty() {
+                self.fail(format!("{path}.evidence"), Rule::MissingEvidence);
+            }
+            for (i, quote) in raw.evidence.iter().enumerate() {
+                let here = format!("{path}.evidence[{i}]");
+                let Some(s) = source else {
+                    if raw.source.is_none() {
+                        self.fail(here, Rule::MissingSource);
+                    }
+                    continue;
+                };
+                let (src, exclude) = &sources[s];
+                if quote.trim().is_empty() {
+                    self.fail(here, Rule::EmptyField);
+                } else if let Some(noise) = exclude.iter().find(|n| {
+                    quote.contains(n.as_str()) || (quote.len() > 12 && n.contains(quote.as_str()))
+                }) {
+                    self.fail(
+                        here,
+                        Rule::EvidenceQuotesNoise {
+                            noise: noise.clone(),
+                        },
+                    );
+                } else if !src.text.is_empty() && !src.text.contains(quote.as_str()) {
+                    self.fail(
+                        here,
+                        Rule::EvidenceNotInSource {
+                            source: src.id.clone(),
+                        },
+                    );
+                }
+            }
+
+            entries.push(Entry {
+                id: raw.id,
+                kind,
+                title: raw.title,
+                names: raw.names,
+                aliases: raw.aliases,
+                keywords: raw.keywords,
+                examples: raw.examples,
+                answer: answer.to_owned(),
+                source,
+                evidence: raw.evidence,
+                related,
+            });
+        }
+
+        let mut menu = Vec::new();
+        for (i, id) in raw.menu.iter().enumerate() {
+            match by_id.get(id) {
+                Some(&idx) => menu.push(idx),
+                None => self.fail(format!("menu[{i}]"), Rule::UnknownLink { id: id.clone() }),
+            }
+        }
+
+        KnowledgeBase {
+            origin: file.to_owned(),
+            scope: raw.scope,
+            context_words: raw.context_words,
+            sources: sources.into_iter().map(|(s, _)| s).collect(),
+            entries,
+            by_id,
+            menu,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    const ARTICLE: &str = "Korea will create a summit. The initiative has four main partnership pillars. Spam noise here.";
+
+    fn dir_with_article() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("article.txt"), ARTICLE).unwrap();
+        dir
+    }
+
+    fn entry(id: &str, alias: &str) -> Value {
+        json!({
+            "id": id,
+            "title": format!("Title {id}"),
+            "aliases": [alias],
+            "examples": [format!("what about {alias}"), format!("tell me {alias}")],
+            "answer": "Korea will create a summit.",
+            "source": "article",
+            "evidence": ["Korea will create a summit."],
+            "related": []
+        })
+    }
+
+    fn base() -> Value {
+        json!({
+            "scope": "a test topic",
+            "sources": [{
+                "id": "article", "title": "An article", "publisher": "A paper",
+                "published": "June 2024", "file": "article.txt", "exclude": ["Spam noise"]
+            }],
+            "menu": ["one"],
+            "topics": [entry("one", "alpha"), entry("two", "beta")]
+        })
+    }
+
+    fn load(value: &Value) -> Result<KnowledgeBase, KbError> {
+        let dir = dir_with_article();
+        KnowledgeBase::from_json("kb.json", &value.to_string(), dir.path())
+    }
+
+    fn violations(value: &Value) -> Vec<Violation> {
+        match load(value) {
+            Err(KbError::Invalid { violations, .. }) => violations,
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    fn only_violation(value: &Value) -> Violation {
+        let v = violations(value);
+        assert_eq!(v.len(), 1, "expected exactly one violation, got {v:?}");
+        v.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn embedded_knowledge_base_is_valid() {
+        let kb = KnowledgeBase::embedded().unwrap_or_else(|e| panic!("{}", e.lines().join("\n")));
+        assert!(kb.entries().len() >= 30);
+        assert!(!kb.menu().is_empty());
+    }
+
+    #[test]
+    fn valid_minimal_file_loads() {
+        let kb = load(&base()).unwrap();
+        assert_eq!(kb.entries().len(), 2);
+        assert_eq!(kb.by_id("two").unwrap().title, "Title two");
+        assert_eq!(kb.stats().entries, 2);
+    }
+
+    #[test]
+    fn syntax_error_reports_file_line_and_column() {
+        let dir = dir_with_article();
+        let err = KnowledgeBase::from_json("kb.json", "{\n  \"sources\": [,]\n}", dir.path())
+            .unwrap_err();
+        match &err {
+            KbError::Syntax { line, column, .. } => {
+                assert_eq!(*line, 2);
+                assert!(*column > 0);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().starts_with("kb.json:2:"), "{err}");
+    }
+
+    #[test]
+    fn unknown_field_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["answr"] = json!("typo");
+        let err = load(&kb).unwrap_err();
+        assert!(matches!(err, KbError::Syntax { .. }));
+        assert!(err.to_string().contains("unknown field `answr`"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_id_is_rejected() {
+        let mut kb = base();
+        kb["topics"][1]["id"] = json!("one");
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[1].id");
+        assert_eq!(
+            v.rule,
+            Rule::DuplicateId {
+                first: "topics[0]".into()
+            }
+        );
+    }
+
+    #[test]
+    fn id_that_is_not_a_short_slug_is_rejected() {
+        let mut kb = base();
+        kb["topics"][1]["id"] = json!("Two Words");
+        assert_eq!(only_violation(&kb).rule, Rule::BadId);
+        kb["topics"][1]["id"] = json!("x".repeat(MAX_ID_LEN + 1));
+        assert_eq!(only_violation(&kb).rule, Rule::BadId);
+    }
+
+    #[test]
+    fn duplicate_alias_is_rejected() {
+        let mut kb = base();
+        kb["topics"][1]["aliases"] = json!(["gamma", "ALPHA!"]);
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[1].aliases[1]");
+        assert_eq!(
+            v.rule,
+            Rule::DuplicateAlias {
+                alias: "ALPHA!".into(),
+                first: "topics[0].aliases[0]".into()
+            }
+        );
+        let err = load(&kb).unwrap_err().to_string();
+        assert!(
+            err.starts_with("kb.json: topics[1].aliases[1]: duplicate alias"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn alias_repeated_within_one_entry_is_allowed() {
+        let mut kb = base();
+        kb["topics"][0]["names"] = json!(["Alpha"]);
+        assert!(load(&kb).is_ok());
+    }
+
+    #[test]
+    fn alias_without_letters_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["aliases"] = json!(["🙂"]);
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[0].aliases[0]");
+        assert_eq!(v.rule, Rule::EmptyPhrase);
+    }
+
+    #[test]
+    fn empty_answer_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["answer"] = json!("   ");
+        let v = only_violation(&kb);
+        assert_eq!(
+            (v.path.as_str(), v.rule),
+            ("topics[0].answer", Rule::EmptyAnswer)
+        );
+    }
+
+    #[test]
+    fn answer_over_the_length_limit_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["answer"] = json!("a".repeat(MAX_ANSWER_CHARS + 1));
+        assert_eq!(
+            only_violation(&kb).rule,
+            Rule::AnswerTooLong {
+                chars: MAX_ANSWER_CHARS + 1
+            }
+        );
+    }
+
+    #[test]
+    fn answer_over_three_sentences_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["answer"] = json!("One. Two! Three? Four.");
+        assert_eq!(
+            only_violation(&kb).rule,
+            Rule::TooManySentences { sentences: 4 }
+        );
+    }
+
+    #[test]
+    fn abbreviations_do_not_count_as_sentences() {
+        assert_eq!(count_sentences("The U.S. and the E.U. held summits."), 1);
+        assert_eq!(count_sentences("It says \"go.\" Then it ends."), 2);
+        assert_eq!(count_sentences("no full stop"), 1);
+    }
+
+    #[test]
+    fn too_few_examples_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["examples"] = json!(["only one"]);
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[0].examples");
+        assert_eq!(v.rule, Rule::TooFewExamples { found: 1 });
+    }
+
+    #[test]
+    fn unresolved_related_link_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["related"] = json!(["two", "nowhere"]);
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[0].related[1]");
+        assert_eq!(
+            v.rule,
+            Rule::UnknownLink {
+                id: "nowhere".into()
+            }
+        );
+    }
+
+    #[test]
+    fn link_to_itself_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["related"] = json!(["one"]);
+        assert_eq!(only_violation(&kb).rule, Rule::SelfLink);
+    }
+
+    #[test]
+    fn unresolved_menu_item_is_rejected() {
+        let mut kb = base();
+        kb["menu"] = json!(["three"]);
+        assert_eq!(only_violation(&kb).path, "menu[0]");
+    }
+
+    #[test]
+    fn unknown_source_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["source"] = json!("blog");
+        let v = violations(&kb);
+        assert_eq!(v[0].path, "topics[0].source");
+        assert_eq!(v[0].rule, Rule::UnknownSource { id: "blog".into() });
+    }
+
+    #[test]
+    fn fact_without_source_or_evidence_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["source"] = Value::Null;
+        kb["topics"][0]["evidence"] = json!([]);
+        let v = violations(&kb);
+        assert!(v.contains(&Violation {
+            path: "topics[0].source".into(),
+            rule: Rule::MissingSource
+        }));
+        assert!(v.contains(&Violation {
+            path: "topics[0].evidence".into(),
+            rule: Rule::MissingEvidence
+        }));
+    }
+
+    #[test]
+    fn smalltalk_needs_no_source() {
+        let mut kb = base();
+        let mut hello = entry("hello", "hi there");
+        hello["source"] = Value::Null;
+        hello["evidence"] = json!([]);
+        kb["smalltalk"] = json!([hello]);
+        assert!(load(&kb).is_ok());
+    }
+
+    #[test]
+    fn evidence_not_in_source_is_rejected() {
+        let mut kb = base();
+        kb["topics"][1]["evidence"] = json!(["Korea will invest $10 billion."]);
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[1].evidence[0]");
+        assert_eq!(
+            v.rule,
+            Rule::EvidenceNotInSource {
+                source: "article".into()
+            }
+        );
+    }
+
+    #[test]
+    fn evidence_must_match_verbatim_not_just_loosely() {
+        let mut kb = base();
+        kb["topics"][1]["evidence"] = json!(["korea will create a summit."]);
+        assert!(matches!(
+            only_violation(&kb).rule,
+            Rule::EvidenceNotInSource { .. }
+        ));
+    }
+
+    #[test]
+    fn evidence_quoting_scrape_noise_is_rejected() {
+        let mut kb = base();
+        kb["topics"][1]["evidence"] = json!(["Spam noise here."]);
+        assert_eq!(
+            only_violation(&kb).rule,
+            Rule::EvidenceQuotesNoise {
+                noise: "Spam noise".into()
+            }
+        );
+    }
+
+    #[test]
+    fn missing_source_file_names_the_file() {
+        let mut kb = base();
+        kb["sources"][0]["file"] = json!("missing.txt");
+        let err = load(&kb).unwrap_err();
+        let v = match &err {
+            KbError::Invalid { violations, .. } => violations[0].clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(v.path, "sources[0].file");
+        assert!(err.to_string().contains("missing.txt"), "{err}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_not_just_the_first() {
+        let mut kb = base();
+        kb["topics"][0]["answer"] = json!("");
+        kb["topics"][1]["related"] = json!(["ghost"]);
+        let err = load(&kb).unwrap_err();
+        assert_eq!(err.lines().len(), 2);
+        assert!(err.to_string().contains("and 1 more problem"), "{err}");
+    }
+
+    #[test]
+    fn empty_knowledge_base_is_rejected() {
+        let kb = json!({"scope": "x", "sources": [], "topics": []});
+        assert_eq!(only_violation(&kb).rule, Rule::NoEntries);
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error_naming_the_path() {
+        let err = KnowledgeBase::load(Path::new("/nonexistent/kb.json")).unwrap_err();
+        assert!(matches!(err, KbError::Io { .. }));
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent/kb.json: cannot read")
+        );
+    }
+}

@@ -1,0 +1,293 @@
+//! Text normalisation and tokenisation: the one place that decides what a "word" is.
+//!
+//! The knowledge base's phrases and every user message go through the same
+//! [`tokenize`] so that both sides of a comparison look alike. It is shaped as a
+//! single pass over characters (after NFKC) because user text is hostile: 10,000
+//! characters of emoji, zero-width joiners, RTL marks and HTML must all come out as
+//! a short, clean list of tokens, and that must be cheap.
+//!
+//! What it does, in order:
+//! 1. drops a leading `/command` (with or without `@bot`) and every `@mention`;
+//! 2. NFKC, then lower case, then strips Latin diacritics (`Türkmenistan` →
+//!    `turkmenistan`) and folds `ё` to `е`; Cyrillic and Hangul letters are kept;
+//! 3. deletes invisible format characters (zero-width, bidi controls, soft hyphen)
+//!    so that `Kaz\u{200B}akhstan` stays one word;
+//! 4. deletes apostrophes inside words (`O'zbekiston` → `ozbekiston`) and a
+//!    possessive `'s` (`Korea's` → `korea`);
+//! 5. splits on everything that is not a letter or digit (punctuation, emoji,
+//!    symbols, spaces).
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// At most this many tokens of a message are looked at. A real question is far
+/// shorter; the cap bounds the cost of a 10,000-character message.
+pub const MAX_TOKENS: usize = 48;
+
+/// Characters of input read at most; beyond this a message is not a question.
+pub const MAX_INPUT_CHARS: usize = 2_000;
+
+/// Removes a leading `/command` or `/command@bot` and returns the rest.
+pub fn strip_command(text: &str) -> &str {
+    let trimmed = text.trim_start();
+    if let Some(rest) = trimmed.strip_prefix('/') {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        // Only a word made of command characters is a command: "/ 5" or "/?" is text.
+        if !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '@')
+        {
+            return &rest[end..];
+        }
+    }
+    text
+}
+
+/// Is `c` an invisible formatting character that should vanish without splitting?
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{034F}'
+        | '\u{061C}'
+        | '\u{115F}' | '\u{1160}'
+        | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{E0000}'..='\u{E007F}')
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{02BB}' | '`' | '\u{00B4}'
+    )
+}
+
+/// Folds one already-lowercased character into zero or more output characters.
+fn fold_char(c: char, out: &mut String) {
+    if c == 'ё' {
+        out.push('е');
+    } else if (c as u32) < 0x0250 || ('\u{1E00}'..='\u{1EFF}').contains(&c) {
+        // Latin: drop diacritics. Cyrillic (й) and Hangul must not be decomposed.
+        decompose_canonical(c, |d| {
+            if !is_combining_mark(d) {
+                out.push(d);
+            }
+        });
+    } else if !is_combining_mark(c) {
+        out.push(c);
+    }
+}
+
+/// Normalises text into a flat string of space-separated tokens.
+///
+/// This is the canonical form used for alias uniqueness and for comparing an
+/// evaluation question with the knowledge base's examples.
+pub fn normalize(text: &str) -> String {
+    tokenize(text).join(" ")
+}
+
+/// Splits text into normalised tokens (see the module docs for the rules).
+pub fn tokenize(text: &str) -> Vec<String> {
+    let text = strip_command(text);
+    let limited: String = text.chars().take(MAX_INPUT_CHARS).collect();
+
+    let mut folded = String::with_capacity(limited.len());
+    for c in limited.nfkc() {
+        if is_invisible(c) {
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            fold_char(lower, &mut folded);
+        }
+    }
+
+    let chars: Vec<char> = folded.chars().collect();
+    let mut tokens: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut in_mention = false;
+    let mut i = 0;
+    while i < chars.len() && tokens.len() < MAX_TOKENS {
+        let c = chars[i];
+        if is_apostrophe(c) {
+            // Checked before letters: 'ʻ' (U+02BB) counts as a letter in Unicode.
+            let next = chars.get(i + 1).copied();
+            let after = chars.get(i + 2).copied();
+            let next_is_letter = next.is_some_and(char::is_alphanumeric);
+            if current.is_empty() {
+                // a leading quote mark: nothing to join
+            } else if next == Some('s') && !after.is_some_and(char::is_alphanumeric) {
+                // possessive: "korea's" -> "korea"
+                i += 1;
+            } else if !next_is_letter {
+                flush(&mut current, &mut tokens, &mut in_mention);
+            }
+            // otherwise the apostrophe sits inside a word and simply vanishes
+        } else if c.is_alphanumeric() || (in_mention && c == '_') {
+            current.push(c);
+        } else if c == '@' && current.is_empty() {
+            in_mention = true;
+        } else {
+            flush(&mut current, &mut tokens, &mut in_mention);
+        }
+        i += 1;
+    }
+    if tokens.len() < MAX_TOKENS {
+        flush(&mut current, &mut tokens, &mut in_mention);
+    }
+    tokens
+}
+
+fn flush(current: &mut String, tokens: &mut Vec<String>, in_mention: &mut bool) {
+    if !current.is_empty() && !*in_mention {
+        tokens.push(std::mem::take(current));
+    }
+    current.clear();
+    *in_mention = false;
+}
+
+/// Which writing system a phrase is in, for knowledge-base statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Script {
+    Latin,
+    Cyrillic,
+    Hangul,
+    Other,
+}
+
+impl Script {
+    /// The script of the first letter in `text`, or `Other` if it has none.
+    pub fn of(text: &str) -> Script {
+        match text.chars().find(|c| c.is_alphabetic()) {
+            Some('a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}') => {
+                Script::Latin
+            }
+            Some('\u{0400}'..='\u{04FF}') => Script::Cyrillic,
+            Some('\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}') => {
+                Script::Hangul
+            }
+            _ => Script::Other,
+        }
+    }
+
+    /// The language label shown in statistics.
+    pub fn label(self) -> &'static str {
+        match self {
+            Script::Latin => "latin (en and local spellings)",
+            Script::Cyrillic => "cyrillic (ru)",
+            Script::Hangul => "hangul (ko)",
+            Script::Other => "other",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        tokenize(s)
+    }
+
+    #[test]
+    fn lowercases_and_strips_punctuation() {
+        assert_eq!(
+            toks("What are the PILLARS?!"),
+            ["what", "are", "the", "pillars"]
+        );
+    }
+
+    #[test]
+    fn hyphenated_names_split_into_words() {
+        assert_eq!(toks("K-Silk Road"), ["k", "silk", "road"]);
+    }
+
+    #[test]
+    fn apostrophe_inside_a_word_is_deleted() {
+        assert_eq!(toks("O'zbekiston"), ["ozbekiston"]);
+        assert_eq!(toks("Oʻzbekiston"), ["ozbekiston"]);
+    }
+
+    #[test]
+    fn possessive_s_is_dropped() {
+        assert_eq!(toks("Korea’s goal"), ["korea", "goal"]);
+    }
+
+    #[test]
+    fn latin_diacritics_are_removed_but_cyrillic_letters_kept() {
+        assert_eq!(toks("Türkmenistan"), ["turkmenistan"]);
+        assert_eq!(toks("Qırğızstan"), ["qırgızstan"]);
+        assert_eq!(toks("Киргизия, Ёлка, й"), ["киргизия", "елка", "й"]);
+    }
+
+    #[test]
+    fn zero_width_characters_do_not_split_words() {
+        assert_eq!(toks("Kaz\u{200B}akh\u{200D}stan\u{FEFF}"), ["kazakhstan"]);
+        assert_eq!(toks("\u{202E}pillars\u{202C}"), ["pillars"]);
+    }
+
+    #[test]
+    fn emoji_and_symbols_are_separators() {
+        assert_eq!(toks("🇰🇿kazakhstan🔥?"), ["kazakhstan"]);
+        assert!(toks("🙂🙂🙂").is_empty());
+    }
+
+    #[test]
+    fn mentions_and_leading_commands_are_removed() {
+        assert_eq!(toks("/ask@ksilk_bot what is it"), ["what", "is", "it"]);
+        assert_eq!(toks("@ksilk_bot pillars please"), ["pillars", "please"]);
+        assert_eq!(toks("hey @some_bot, pillars"), ["hey", "pillars"]);
+    }
+
+    #[test]
+    fn slash_that_is_not_a_command_is_kept_as_text() {
+        assert_eq!(toks("/ pillars"), ["pillars"]);
+    }
+
+    #[test]
+    fn cyrillic_and_hangul_tokenize_on_spaces_and_punctuation() {
+        assert_eq!(
+            toks("Что такое K-Silk Road?"),
+            ["что", "такое", "k", "silk", "road"]
+        );
+        assert_eq!(
+            toks("카자흐스탄은, 어떤 나라?"),
+            ["카자흐스탄은", "어떤", "나라"]
+        );
+    }
+
+    #[test]
+    fn fullwidth_forms_are_folded_by_nfkc() {
+        assert_eq!(toks("ＰＩＬＬＡＲＳ"), ["pillars"]);
+    }
+
+    #[test]
+    fn huge_input_is_capped() {
+        let long = "kazakhstan ".repeat(5_000);
+        assert_eq!(toks(&long).len(), MAX_TOKENS);
+        assert!(toks(&"x".repeat(10_000))[0].chars().count() <= MAX_INPUT_CHARS);
+    }
+
+    #[test]
+    fn empty_and_whitespace_give_no_tokens() {
+        assert!(toks("").is_empty());
+        assert!(toks("   \n\t ").is_empty());
+        assert!(toks("/start").is_empty());
+    }
+
+    #[test]
+    fn script_detection() {
+        assert_eq!(Script::of("Казахстан"), Script::Cyrillic);
+        assert_eq!(Script::of("카자흐스탄"), Script::Hangul);
+        assert_eq!(Script::of("K-실크로드"), Script::Latin);
+        assert_eq!(Script::of("123"), Script::Other);
+    }
+}

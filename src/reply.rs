@@ -1,0 +1,179 @@
+//! What the bot says, independent of where it is said.
+//!
+//! A [`Reply`] is plain data: an outcome, a title, a plain-text body, a citation
+//! and the choices that become numbered options in the terminal or buttons on
+//! Telegram. The two renderers ([`Reply::to_plain`], [`Reply::to_html`]) are the
+//! only places that know about presentation, and [`escape_html`] is the only place
+//! that escapes, so knowledge-base text can never break Telegram's HTML parser.
+
+use serde::Serialize;
+
+pub use crate::matcher::Outcome;
+
+/// One option the user can pick: an entry id and its display title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub id: String,
+    pub title: String,
+}
+
+/// A reply, before it is rendered for a front end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub outcome: Outcome,
+    /// The answered entry id, when `outcome` is `Answer`.
+    pub intent: Option<String>,
+    /// The confidence of the best match in `[0, 1]`.
+    pub score: f32,
+    pub title: Option<String>,
+    /// Plain text (never escaped here); paragraphs are separated by a blank line.
+    pub body: String,
+    /// The citation, without the "Source:" label.
+    pub source: Option<String>,
+    /// "Did you mean" choices, for `Clarify`.
+    pub choices: Vec<Choice>,
+    /// Related topics to follow up with.
+    pub related: Vec<Choice>,
+}
+
+/// Prompt under numbered choices in the terminal.
+pub const PICK_A_NUMBER: &str = "Type a number to pick one, or ask again in other words.";
+
+impl Reply {
+    /// A reply with only a body, for texts that are not answers (help, usage, hints).
+    pub fn note(outcome: Outcome, body: impl Into<String>) -> Reply {
+        Reply {
+            outcome,
+            intent: None,
+            score: 0.0,
+            title: None,
+            body: body.into(),
+            source: None,
+            choices: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    /// Renders for a terminal: choices are numbered, related topics listed.
+    pub fn to_plain(&self) -> String {
+        let mut out = String::new();
+        if let Some(title) = &self.title {
+            out.push_str(title);
+            out.push('\n');
+        }
+        out.push_str(&self.body);
+        if !self.choices.is_empty() {
+            for (i, choice) in self.choices.iter().enumerate() {
+                out.push_str(&format!("\n  {}. {}", i + 1, choice.title));
+            }
+            out.push('\n');
+            out.push_str(PICK_A_NUMBER);
+        }
+        if let Some(source) = &self.source {
+            out.push_str("\n\nSource: ");
+            out.push_str(source);
+        }
+        if !self.related.is_empty() {
+            let titles: Vec<&str> = self.related.iter().map(|c| c.title.as_str()).collect();
+            out.push_str("\nRelated: ");
+            out.push_str(&titles.join(" · "));
+        }
+        out
+    }
+
+    /// Renders Telegram HTML. Choices and related topics are not in the text:
+    /// the front end shows them as buttons.
+    pub fn to_html(&self) -> String {
+        let mut out = String::new();
+        if let Some(title) = &self.title {
+            out.push_str("<b>");
+            out.push_str(&escape_html(title));
+            out.push_str("</b>\n");
+        }
+        out.push_str(&escape_html(&self.body));
+        if let Some(source) = &self.source {
+            out.push_str("\n\n<i>Source: ");
+            out.push_str(&escape_html(source));
+            out.push_str("</i>");
+        }
+        out
+    }
+}
+
+/// Escapes text for Telegram's HTML parse mode.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> Reply {
+        Reply {
+            outcome: Outcome::Answer,
+            intent: Some("x".into()),
+            score: 1.0,
+            title: Some("Q&A <test>".into()),
+            body: "Body with <script> & \"quotes\".".into(),
+            source: Some("Paper, “Title” (June 2024)".into()),
+            choices: Vec::new(),
+            related: vec![Choice {
+                id: "y".into(),
+                title: "Why".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn html_escapes_every_piece_of_text() {
+        let html = answer().to_html();
+        assert_eq!(
+            html,
+            "<b>Q&amp;A &lt;test&gt;</b>\nBody with &lt;script&gt; &amp; &quot;quotes&quot;.\n\n<i>Source: Paper, “Title” (June 2024)</i>"
+        );
+    }
+
+    #[test]
+    fn plain_text_shows_source_and_related_topics() {
+        let plain = answer().to_plain();
+        assert!(plain.starts_with("Q&A <test>\nBody with <script>"));
+        assert!(plain.contains("\n\nSource: Paper"));
+        assert!(plain.ends_with("Related: Why"));
+    }
+
+    #[test]
+    fn plain_text_numbers_the_choices() {
+        let mut reply = Reply::note(Outcome::Clarify, "Did you mean one of these?");
+        reply.choices = vec![
+            Choice {
+                id: "a".into(),
+                title: "Alpha".into(),
+            },
+            Choice {
+                id: "b".into(),
+                title: "Beta".into(),
+            },
+        ];
+        assert_eq!(
+            reply.to_plain(),
+            format!("Did you mean one of these?\n  1. Alpha\n  2. Beta\n{PICK_A_NUMBER}")
+        );
+        assert!(!reply.to_html().contains("Alpha"));
+    }
+
+    #[test]
+    fn escape_leaves_unicode_alone() {
+        assert_eq!(escape_html("카자흐스탄 🇰🇿 Ёж"), "카자흐스탄 🇰🇿 Ёж");
+    }
+}

@@ -1,0 +1,314 @@
+//! The `ksilk` binary as a user and a script see it: `ask`, `ask --json`,
+//! `check`, `eval` and `chat`, and one clear error line for bad input.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/kb")
+        .join(name)
+}
+
+fn ksilk(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ksilk"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("TELOXIDE_TOKEN")
+        .env_remove("KSILK_KB")
+        .env_remove("RUST_LOG")
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the ksilk binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn assert_one_clean_error_line(out: &Output) -> String {
+    assert!(!out.status.success(), "expected failure: {out:?}");
+    let err = stderr(out);
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("backtrace"), "{err}");
+    err
+}
+
+#[test]
+fn ask_prints_the_answer_with_its_source() {
+    let out = ksilk(&["ask", "who", "announced", "it?"], "");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("Kim Tae-hyo"), "{text}");
+    assert!(text.contains("June 7, 2024"), "{text}");
+    assert!(text.contains("Source: The Korea Times"), "{text}");
+}
+
+#[test]
+fn ask_json_prints_exactly_one_object_with_the_documented_fields() {
+    let out = ksilk(&["ask", "--json", "Бишкек"], "");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "intent",
+            "outcome",
+            "query",
+            "reply",
+            "score",
+            "suggestions"
+        ]
+    );
+    assert!(
+        text.starts_with("{\"query\":"),
+        "fields keep the documented order: {text}"
+    );
+    assert_eq!(v["query"], "Бишкек");
+    assert_eq!(v["outcome"], "answer");
+    assert_eq!(v["intent"], "kyrgyzstan");
+    let score = v["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score));
+    assert!(
+        v["reply"]
+            .as_str()
+            .unwrap()
+            .contains("water resources and tourism")
+    );
+    assert_eq!(v["suggestions"], Value::Array(vec![]));
+}
+
+#[test]
+fn ask_json_intent_is_null_unless_answered() {
+    let out = ksilk(&["ask", "--json", "how do I bake sourdough bread"], "");
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["outcome"], "fallback");
+    assert_eq!(v["intent"], Value::Null);
+}
+
+#[test]
+fn ask_json_clarify_lists_two_or_three_suggestions() {
+    let out = ksilk(&["ask", "--json", "energy"], "");
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["outcome"], "clarify", "{v}");
+    assert_eq!(v["intent"], Value::Null);
+    let suggestions = v["suggestions"].as_array().unwrap();
+    assert!((2..=3).contains(&suggestions.len()), "{v}");
+    for s in suggestions {
+        assert!(s["intent"].is_string() && s["title"].is_string() && s["score"].is_f64());
+    }
+}
+
+#[test]
+fn ask_json_from_stdin_answers_every_line_in_order() {
+    let input = "pillars\n\nКазахстан\n🙂\n\u{200B}\r\nwho is the president of the united states\n";
+    let out = ksilk(&["ask", "--json"], input);
+    assert!(out.status.success());
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6, "one output line per input line");
+    let queries: Vec<&str> = lines.iter().map(|v| v["query"].as_str().unwrap()).collect();
+    assert_eq!(
+        queries,
+        [
+            "pillars",
+            "",
+            "Казахстан",
+            "🙂",
+            "\u{200B}",
+            "who is the president of the united states"
+        ]
+    );
+    assert_eq!(lines[0]["intent"], "pillars");
+    assert_eq!(lines[1]["outcome"], "fallback");
+    assert_eq!(lines[2]["intent"], "kazakhstan");
+    assert_eq!(lines[3]["outcome"], "fallback");
+    assert_eq!(lines[5]["outcome"], "fallback");
+}
+
+#[test]
+fn a_ten_thousand_character_question_is_answered() {
+    let long = format!("{} kyrgyzstan", "please ".repeat(1_500));
+    assert!(long.len() > 10_000);
+    let out = ksilk(&["ask", "--json"], &format!("{long}\n"));
+    assert!(out.status.success());
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["query"].as_str().unwrap().len(), long.len());
+}
+
+#[test]
+fn check_prints_stats_for_the_built_in_knowledge_base() {
+    let out = ksilk(&["check"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("data/knowledge.json: ok"), "{text}");
+    assert!(text.contains("entries: "), "{text}");
+    assert!(
+        text.contains("cyrillic (ru)") && text.contains("hangul (ko)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_accepts_a_valid_file() {
+    let out = ksilk(
+        &["check", "--kb", fixture("valid.json").to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("entries: 2"));
+}
+
+#[test]
+fn check_names_the_file_the_entry_path_and_the_rule() {
+    let path = fixture("duplicate_alias.json");
+    let out = ksilk(&["check", "--kb", path.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}: topics[1].aliases[2]: duplicate alias",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_json_fails_at_startup_with_line_and_column() {
+    let path = fixture("bad_syntax.json");
+    let out = ksilk(&["ask", "--kb", path.to_str().unwrap(), "pillars"], "");
+    let err = assert_one_clean_error_line(&out);
+    assert!(err.contains(&format!("{}:4:", path.display())), "{err}");
+}
+
+#[test]
+fn evidence_missing_from_the_source_fails_at_startup() {
+    let path = fixture("evidence_not_in_source.json");
+    let out = ksilk(&["chat", "--kb", path.to_str().unwrap()], "");
+    let err = assert_one_clean_error_line(&out);
+    assert!(
+        err.contains("topics[0].evidence[0]: evidence not in source"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_link_fails_at_startup() {
+    let path = fixture("unknown_link.json");
+    let out = ksilk(&["ask", "--kb", path.to_str().unwrap(), "x"], "");
+    let err = assert_one_clean_error_line(&out);
+    assert!(err.contains("topics[1].related[0]: unknown link"), "{err}");
+}
+
+#[test]
+fn a_missing_knowledge_base_file_is_one_clear_line() {
+    let out = ksilk(&["ask", "--kb", "/nonexistent/kb.json", "x"], "");
+    let err = assert_one_clean_error_line(&out);
+    assert!(err.contains("/nonexistent/kb.json: cannot read"), "{err}");
+}
+
+#[test]
+fn another_knowledge_base_answers_from_its_own_facts() {
+    let out = ksilk(
+        &[
+            "ask",
+            "--kb",
+            fixture("valid.json").to_str().unwrap(),
+            "pillars?",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("two pillars: water and roads"));
+    assert!(stdout(&out).contains("Source: Example Daily"));
+}
+
+#[test]
+fn unknown_subcommand_is_one_clear_line() {
+    let out = ksilk(&["frobnicate"], "");
+    let err = assert_one_clean_error_line(&out);
+    assert!(err.contains("ksilk --help"), "{err}");
+}
+
+#[test]
+fn eval_prints_accuracy_per_category() {
+    let out = ksilk(&["eval"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for category in ["canonical", "typo", "multilingual", "offtopic", "smalltalk"] {
+        assert!(text.contains(category), "{text}");
+    }
+    assert!(text.contains("in scope:"));
+    assert!(text.contains("off-topic:"));
+}
+
+#[test]
+fn eval_with_a_bad_file_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.jsonl");
+    std::fs::write(
+        &path,
+        "{\"q\":\"x\",\"intent\":null,\"category\":\"c\"}\nnot json\n",
+    )
+    .unwrap();
+    let out = ksilk(&["eval", "--file", path.to_str().unwrap()], "");
+    let err = assert_one_clean_error_line(&out);
+    assert!(err.contains("e.jsonl:2: invalid evaluation case"), "{err}");
+}
+
+#[test]
+fn chat_answers_piped_questions_and_numbered_choices() {
+    let out = ksilk(&["chat"], "Kyrgyz\nenergy\n1\n/quit\n");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("water resources and tourism"), "{text}");
+    assert!(text.contains("Did you mean"), "{text}");
+    assert!(text.contains("  1. "), "{text}");
+    assert!(text.trim_end().ends_with("Goodbye!"), "{text}");
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ksilk"))
+        .args(["ask", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    let _ = stdin.write_all("pillars\n".repeat(20_000).as_bytes());
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
