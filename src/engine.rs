@@ -88,6 +88,11 @@ impl Engine {
             }
             Outcome::Fallback => {
                 let mut reply = self.fallback();
+                if let Some(idx) = m.off_topic {
+                    // A specific refusal first ("I can't help with travel..."),
+                    // then what the bot can answer.
+                    reply.body = format!("{} {}", self.kb.entry(idx).answer, reply.body);
+                }
                 reply.score = m.score();
                 reply
             }
@@ -96,7 +101,10 @@ impl Engine {
 
     /// The answer for an entry id (a button, a deep link), if it exists.
     pub fn answer_for(&self, id: &str) -> Option<Reply> {
-        self.kb.find(id).map(|idx| self.answer(idx))
+        self.kb
+            .find(id)
+            .filter(|&idx| !self.index.is_off_topic(idx))
+            .map(|idx| self.answer(idx))
     }
 
     /// `/country <name>`: the best of the five countries, fuzzily.
@@ -110,7 +118,7 @@ impl Engine {
             .into_iter()
             .filter(|c| self.kb.entry(c.entry).kind == Kind::Country)
             .collect();
-        let m = matcher::decide(countries, &self.tuning);
+        let m = matcher::decide(countries, &self.tuning, |_| false);
         if m.outcome == Outcome::Fallback {
             let mut reply = Reply::note(
                 Outcome::Fallback,
@@ -138,7 +146,7 @@ impl Engine {
             self.index
                 .rank(text, &self.tuning)
                 .into_iter()
-                .filter(|c| c.score >= self.tuning.suggest_min)
+                .filter(|c| c.score >= self.tuning.suggest_min && !self.index.is_off_topic(c.entry))
                 .map(|c| c.entry)
                 .collect()
         };

@@ -66,6 +66,10 @@ struct RawKnowledgeBase {
     topics: Vec<RawEntry>,
     #[serde(default)]
     smalltalk: Vec<RawEntry>,
+    /// Kinds of question the bot does not answer ("weather", "visas"), so that
+    /// a question about them falls back even when it names a country.
+    #[serde(default)]
+    offtopic: Vec<RawEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,9 +123,17 @@ pub enum Kind {
     Summit,
     Topic,
     SmallTalk,
+    /// A kind of question the bot declines; its answer is the refusal.
+    OffTopic,
 }
 
 impl Kind {
+    /// Factual entries need a source and evidence; small talk and off-topic
+    /// refusals state no fact.
+    pub fn is_factual(self) -> bool {
+        !matches!(self, Kind::SmallTalk | Kind::OffTopic)
+    }
+
     fn section(self) -> &'static str {
         match self {
             Kind::Initiative => "initiative",
@@ -130,6 +142,7 @@ impl Kind {
             Kind::Summit => "summits",
             Kind::Topic => "topics",
             Kind::SmallTalk => "smalltalk",
+            Kind::OffTopic => "offtopic",
         }
     }
 }
@@ -537,6 +550,7 @@ impl KnowledgeBase {
             Kind::Summit,
             Kind::Topic,
             Kind::SmallTalk,
+            Kind::OffTopic,
         ]
         .into_iter()
         .map(|k| (k.section(), self.of_kind(k).count()))
@@ -672,6 +686,7 @@ impl Validator {
             (Kind::Summit, raw.summits, true),
             (Kind::Topic, raw.topics, true),
             (Kind::SmallTalk, raw.smalltalk, true),
+            (Kind::OffTopic, raw.offtopic, true),
         ];
 
         // Pass 1: ids and paths.
@@ -809,13 +824,13 @@ impl Validator {
                     }
                 },
                 None => {
-                    if kind != Kind::SmallTalk {
+                    if kind.is_factual() {
                         self.fail(format!("{path}.source"), Rule::MissingSource);
                     }
                     None
                 }
             };
-            if kind != Kind::SmallTalk && raw.evidence.is_empty() {
+            if kind.is_factual() && raw.evidence.is_empty() {
                 self.fail(format!("{path}.evidence"), Rule::MissingEvidence);
             }
             for (i, quote) in raw.evidence.iter().enumerate() {

@@ -24,7 +24,10 @@
 //! Every number that decides behaviour lives in [`Tuning`]; [`TUNING`] holds the
 //! values tuned on `tests/data/eval.jsonl`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+
+use rust_stemmers::{Algorithm, Stemmer};
 
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{is_common_word, is_stop_word};
@@ -43,17 +46,31 @@ pub struct Tuning {
     pub suggest_min: f32,
     /// Weight of the phrase coverage (α) against the query coverage (1 - α).
     pub phrase_weight: f32,
+    /// The same α when the query contains a whole label of the entry (its name
+    /// or an alias): naming the thing is stronger evidence than sharing words.
+    pub label_phrase_weight: f32,
     /// Weight of a stop word ("the", "и", "은").
     pub stop_weight: f32,
     /// Weight of an everyday word the knowledge base does not use ("going").
     pub common_weight: f32,
     /// Weight of any other unknown word, relative to the rarest known word.
     pub unknown_factor: f32,
+    /// How the penalty of unknown words grows with their number `n`: as
+    /// `n^unknown_exponent`. Below 1, one unknown word in a short question
+    /// ("visa for uzbekistan") costs fully while the many unknown words of a
+    /// long chatty message cost less each.
+    pub unknown_exponent: f32,
     /// Factor on the weight of the knowledge base's context words ("korea",
     /// "silk"): they say what every question is about, not which entry it wants.
     pub context_factor: f32,
     /// Credit for a query word found only in an entry's answer, not its phrases.
     pub answer_credit: f32,
+    /// An off-topic entry ("weather", "visa") that scores at least this share of
+    /// the best candidate's score turns the outcome into a fallback.
+    pub off_topic_ratio: f32,
+    /// An off-topic marker ("visa") found in full falls back unless the best
+    /// answer scores at least this.
+    pub off_topic_override: f32,
     /// Similarity credited to a token that starts with a known token (inflection).
     pub prefix_sim: f32,
     /// Similarity credited to a query token that is a prefix of a known token.
@@ -65,20 +82,29 @@ pub struct Tuning {
 
 /// The tuned values. See `ksilk eval` and the README for how they were chosen.
 pub const TUNING: Tuning = Tuning {
-    answer_min: 0.64,
-    clarify_min: 0.55,
-    margin: 0.03,
+    answer_min: 0.54,
+    clarify_min: 0.45,
+    margin: 0.02,
     suggest_min: 0.30,
     phrase_weight: 0.2,
-    stop_weight: 0.01,
-    common_weight: 0.4,
-    unknown_factor: 1.5,
-    context_factor: 0.75,
+    label_phrase_weight: 0.2,
+    stop_weight: 0.1,
+    common_weight: 1.0,
+    unknown_factor: 1.2,
+    unknown_exponent: 1.0,
+    context_factor: 1.0,
     answer_credit: 0.5,
+    off_topic_ratio: 0.9,
+    off_topic_override: 1.01,
     prefix_sim: 0.9,
     truncation_sim: 0.82,
     candidate_df_share: 0.25,
 };
+
+/// A phrase counts as found in full at this coverage (typos cost a little).
+const FULL_COVERAGE: f32 = 0.8;
+/// Coverage of a phrase whose every word is in the query exactly.
+const EXACT_COVERAGE: f32 = 0.999;
 
 /// How many ranked candidates a match keeps.
 pub const MAX_CANDIDATES: usize = 10;
@@ -103,6 +129,9 @@ pub struct Candidate {
     pub entry: EntryIdx,
     /// Confidence in `[0, 1]`.
     pub score: f32,
+    /// The query contains one of the entry's labels (a name, an alias, or for
+    /// an off-topic entry a marker keyword) in full.
+    pub label_hit: bool,
 }
 
 /// The result of matching one query.
@@ -113,6 +142,8 @@ pub struct Match {
     pub candidates: Vec<Candidate>,
     /// The "did you mean" choices when the outcome is `Clarify`.
     pub choices: Vec<Candidate>,
+    /// The off-topic entry that turned this into a fallback, if one did.
+    pub off_topic: Option<EntryIdx>,
 }
 
 impl Match {
@@ -125,10 +156,50 @@ impl Match {
     pub fn answer(&self) -> Option<EntryIdx> {
         (self.outcome == Outcome::Answer).then(|| self.candidates[0].entry)
     }
+
+    /// The best candidate that is a real answer (not an off-topic entry).
+    pub fn best(&self) -> Option<Candidate> {
+        self.candidates
+            .iter()
+            .copied()
+            .find(|c| Some(c.entry) != self.off_topic)
+    }
 }
 
 type TokenId = u32;
 type PhraseId = u32;
+
+/// Snowball stemmers, so that "cooperate" meets "cooperation" and
+/// "Казахстаном" meets "Казахстан". Hangul and other scripts pass unchanged
+/// (Korean particles are handled by prefix matching).
+struct Stemmers {
+    english: Stemmer,
+    russian: Stemmer,
+}
+
+impl Stemmers {
+    fn new() -> Stemmers {
+        Stemmers {
+            english: Stemmer::create(Algorithm::English),
+            russian: Stemmer::create(Algorithm::Russian),
+        }
+    }
+
+    /// The indexed form of a normalised token.
+    fn term<'a>(&self, token: &'a str) -> Cow<'a, str> {
+        match token.chars().next() {
+            Some('a'..='z') => self.english.stem(token),
+            Some('\u{0400}'..='\u{04FF}') => self.russian.stem(token),
+            _ => Cow::Borrowed(token),
+        }
+    }
+}
+
+impl std::fmt::Debug for Stemmers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stemmers(english, russian)")
+    }
+}
 
 fn is_hangul(token: &str) -> bool {
     token
@@ -140,10 +211,13 @@ fn is_hangul(token: &str) -> bool {
 /// One known token.
 #[derive(Debug)]
 struct TokenInfo {
-    text: String,
-    chars: usize,
     weight: f32,
     stop: bool,
+    /// An everyday word (see [`is_common_word`]), weighed like filler.
+    common: bool,
+    /// The words that stem to it ("cooperation", "cooperate"): typos are
+    /// measured against these, since a typo rarely survives stemming intact.
+    surfaces: Vec<String>,
     /// Whether it brings in candidates (see [`Tuning::candidate_df_share`]).
     selective: bool,
     /// Entries that use this token, with the credit a match earns there
@@ -160,6 +234,8 @@ struct PhraseInfo {
     weight: f32,
     /// True when every token is a stop word.
     all_stop: bool,
+    /// A title, name or alias (or an off-topic entry's keyword), not an example.
+    label: bool,
 }
 
 /// The token index over a knowledge base's phrases and answers.
@@ -176,12 +252,17 @@ pub struct Index {
     deletions: HashMap<String, Vec<TokenId>>,
     unknown_weight: f32,
     entry_count: usize,
+    /// Which entries describe questions the bot does not answer.
+    off_topic: Vec<bool>,
+    stemmers: Stemmers,
 }
 
 /// A query token and what it matched.
 #[derive(Debug)]
 struct QueryToken {
     weight: f32,
+    /// Matched nothing in the knowledge base.
+    unknown: bool,
     stop: bool,
     selective: bool,
     matches: Vec<(TokenId, f32)>,
@@ -195,12 +276,12 @@ fn trigrams_of(token: &str) -> Vec<[char; 3]> {
     padded.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
 }
 
-/// How many edits a token of this many characters may contain and still count.
+/// How many edits a word of this many characters may contain and still count.
 fn max_edits(chars: usize) -> usize {
     match chars {
         0..=3 => 0,
         4..=5 => 1,
-        6..=9 => 2,
+        6..=10 => 2,
         _ => 3,
     }
 }
@@ -208,26 +289,41 @@ fn max_edits(chars: usize) -> usize {
 impl Index {
     /// Builds the index for a validated knowledge base.
     pub fn build(kb: &KnowledgeBase, tuning: &Tuning) -> Index {
+        let stemmers = Stemmers::new();
         let mut vocab: HashMap<String, TokenId> = HashMap::new();
         let mut tokens: Vec<TokenInfo> = Vec::new();
-        let mut intern = |tok: String, tokens: &mut Vec<TokenInfo>| -> TokenId {
-            *vocab.entry(tok.clone()).or_insert_with(|| {
+        let mut intern = |word: String, tokens: &mut Vec<TokenInfo>| -> TokenId {
+            let stop = is_stop_word(&word);
+            let common = is_common_word(&word);
+            let tok = stemmers.term(&word).into_owned();
+            let id = *vocab.entry(tok.clone()).or_insert_with(|| {
                 tokens.push(TokenInfo {
-                    chars: tok.chars().count(),
-                    stop: is_stop_word(&tok),
-                    text: tok,
+                    stop,
+                    common,
+                    surfaces: Vec::new(),
                     weight: 0.0,
                     selective: true,
                     entries: Vec::new(),
                     phrases: Vec::new(),
                 });
                 (tokens.len() - 1) as TokenId
-            })
+            });
+            let surfaces = &mut tokens[id as usize].surfaces;
+            if !surfaces.contains(&word) {
+                surfaces.push(word);
+            }
+            id
         };
 
-        let mut phrase_tokens: Vec<(EntryIdx, Vec<TokenId>)> = Vec::new();
+        let mut phrase_tokens: Vec<(EntryIdx, Vec<TokenId>, bool)> = Vec::new();
         for (entry_idx, entry) in kb.entries().iter().enumerate() {
-            for phrase in entry.phrases() {
+            let marker_keywords = entry.kind == crate::kb::Kind::OffTopic;
+            let labelled = entry
+                .labels()
+                .map(|p| (p, true))
+                .chain(entry.keywords.iter().map(|p| (p.as_str(), marker_keywords)))
+                .chain(entry.examples.iter().map(|p| (p.as_str(), false)));
+            for (phrase, label) in labelled {
                 let mut ids: Vec<TokenId> = Vec::new();
                 for tok in tokenize(phrase) {
                     let id = intern(tok, &mut tokens);
@@ -236,7 +332,7 @@ impl Index {
                     }
                 }
                 if !ids.is_empty() {
-                    phrase_tokens.push((entry_idx, ids));
+                    phrase_tokens.push((entry_idx, ids, label));
                 }
             }
             for tok in tokenize_all(&entry.answer) {
@@ -251,10 +347,10 @@ impl Index {
             .context_words()
             .iter()
             .flat_map(|w| tokenize(w))
-            .filter_map(|t| vocab.get(&t).copied())
+            .filter_map(|t| vocab.get(stemmers.term(&t).as_ref()).copied())
             .collect();
 
-        for (phrase_id, (entry, ids)) in phrase_tokens.iter().enumerate() {
+        for (phrase_id, (entry, ids, _)) in phrase_tokens.iter().enumerate() {
             for &id in ids {
                 let info = &mut tokens[id as usize];
                 info.phrases.push(phrase_id as PhraseId);
@@ -273,7 +369,7 @@ impl Index {
             info.selective = !info.stop && df <= (n * tuning.candidate_df_share).max(1.0);
             info.weight = if info.stop {
                 tuning.stop_weight
-            } else if is_common_word(&info.text) {
+            } else if info.common {
                 // "hey" is rare in the knowledge base but says nothing about topic
                 idf(df).min(tuning.common_weight)
             } else {
@@ -289,30 +385,35 @@ impl Index {
 
         let phrases = phrase_tokens
             .iter()
-            .map(|(entry, ids)| PhraseInfo {
+            .map(|(entry, ids, label)| PhraseInfo {
                 entry: *entry,
                 weight: ids.iter().map(|&i| tokens[i as usize].weight).sum(),
                 all_stop: ids.iter().all(|&i| tokens[i as usize].stop),
+                label: *label,
             })
             .collect();
 
         let mut trigrams: HashMap<[char; 3], Vec<TokenId>> = HashMap::new();
         let mut deletions: HashMap<String, Vec<TokenId>> = HashMap::new();
         for (id, info) in tokens.iter().enumerate() {
-            if info.stop || info.chars < 4 {
+            if info.stop {
                 continue;
             }
             let id = id as TokenId;
-            for tri in trigrams_of(&info.text) {
-                let list = trigrams.entry(tri).or_default();
-                if list.last() != Some(&id) {
-                    list.push(id);
+            for surface in info.surfaces.iter().filter(|s| s.chars().count() >= 4) {
+                for tri in trigrams_of(surface) {
+                    let list = trigrams.entry(tri).or_default();
+                    if list.last() != Some(&id) {
+                        list.push(id);
+                    }
                 }
-            }
-            for variant in one_deletion_variants(&info.text) {
-                let list = deletions.entry(variant).or_default();
-                if list.last() != Some(&id) {
-                    list.push(id);
+                for variant in
+                    std::iter::once(surface.clone()).chain(one_deletion_variants(surface))
+                {
+                    let list = deletions.entry(variant).or_default();
+                    if list.last() != Some(&id) {
+                        list.push(id);
+                    }
                 }
             }
         }
@@ -325,6 +426,12 @@ impl Index {
             deletions,
             unknown_weight,
             entry_count: kb.entries().len(),
+            off_topic: kb
+                .entries()
+                .iter()
+                .map(|e| e.kind == crate::kb::Kind::OffTopic)
+                .collect(),
+            stemmers,
         }
     }
 
@@ -334,33 +441,36 @@ impl Index {
     }
 
     /// Finds the known tokens a query token may stand for, with a similarity.
-    fn lookup(&self, token: &str, tuning: &Tuning) -> QueryToken {
+    fn lookup(&self, word: &str, tuning: &Tuning) -> QueryToken {
+        let stemmed = self.stemmers.term(word);
+        let token: &str = &stemmed;
         if let Some(&id) = self.vocab.get(token) {
             let info = &self.tokens[id as usize];
             return QueryToken {
                 weight: info.weight,
+                unknown: false,
                 stop: info.stop,
                 selective: info.selective,
                 matches: vec![(id, 1.0)],
             };
         }
-        if is_stop_word(token) {
+        if is_stop_word(word) {
             return QueryToken {
                 weight: tuning.stop_weight,
+                unknown: false,
                 stop: true,
                 selective: false,
                 matches: Vec::new(),
             };
         }
 
-        let chars: Vec<char> = token.chars().collect();
-        let len = chars.len();
         let mut matches: Vec<(TokenId, f32)> = Vec::new();
 
-        // Inflections and particles: "казахстане" → "казахстан", "카자흐스탄은" → "카자흐스탄".
+        // Inflections and particles the stemmer leaves: "카자흐스탄은" → "카자흐스탄".
+        let stem_chars: Vec<char> = token.chars().collect();
         let min_stem = if is_hangul(token) { 2 } else { 4 };
-        for cut in (min_stem..len).rev().take(4) {
-            let stem: String = chars[..cut].iter().collect();
+        for cut in (min_stem..stem_chars.len()).rev().take(4) {
+            let stem: String = stem_chars[..cut].iter().collect();
             if let Some(&id) = self.vocab.get(&stem)
                 && !self.tokens[id as usize].stop
             {
@@ -369,33 +479,32 @@ impl Index {
             }
         }
 
+        // Typos are measured on the words as typed, against the words the
+        // knowledge base uses (not their stems).
+        let chars: Vec<char> = word.chars().collect();
+        let len = chars.len();
         if len >= 4 {
             let allowed = max_edits(len);
             let mut candidates: Vec<TokenId> = Vec::new();
             // One edit: the SymSpell deletion neighbourhood, both ways.
-            let variants = one_deletion_variants(token);
-            for variant in std::iter::once(token.to_owned()).chain(variants.iter().cloned()) {
+            let variants = one_deletion_variants(word);
+            for variant in std::iter::once(word.to_owned()).chain(variants.iter().cloned()) {
                 if let Some(list) = self.deletions.get(&variant) {
                     candidates.extend_from_slice(list);
-                }
-            }
-            for variant in &variants {
-                if let Some(&id) = self.vocab.get(variant) {
-                    candidates.push(id);
                 }
             }
             // More edits in long words, and truncations ("infra" → "infrastructure"),
             // through shared trigrams.
             if allowed > 1 || len >= 5 {
                 let mut shared: HashMap<TokenId, usize> = HashMap::new();
-                for tri in trigrams_of(token) {
+                for tri in trigrams_of(word) {
                     if let Some(list) = self.trigrams.get(&tri) {
                         for &id in list {
                             *shared.entry(id).or_default() += 1;
                         }
                     }
                 }
-                // Two tokens within k edits share at least this many trigrams.
+                // Two words within k edits share at least this many trigrams.
                 let needed = (len + 2).saturating_sub(2 + 3 * allowed).max(2);
                 candidates.extend(
                     shared
@@ -411,30 +520,27 @@ impl Index {
                 if info.stop {
                     continue;
                 }
-                let sim = if info.chars.abs_diff(len) <= allowed {
-                    let known: Vec<char> = info.text.chars().collect();
-                    let edits = strsim::generic_damerau_levenshtein(&chars, &known);
-                    if edits > allowed {
-                        continue;
-                    }
-                    1.0 - edits as f32 / len.max(info.chars) as f32
-                } else if len >= 5 && info.chars > len && info.text.starts_with(token) {
-                    tuning.truncation_sim
-                } else {
-                    continue;
-                };
-                matches.push((id, sim));
+                let best = info
+                    .surfaces
+                    .iter()
+                    .filter_map(|surface| typo_similarity(&chars, surface, allowed, tuning))
+                    .fold(0.0f32, f32::max);
+                if best > 0.0 {
+                    matches.push((id, best));
+                }
             }
         }
 
         if matches.is_empty() {
-            let weight = if is_common_word(token) {
+            // Short unknown words are mostly typos and slang ("wat", "ur").
+            let weight = if is_common_word(word) || word.chars().count() <= 3 {
                 tuning.common_weight
             } else {
                 self.unknown_weight
             };
             return QueryToken {
                 weight,
+                unknown: true,
                 stop: false,
                 selective: false,
                 matches,
@@ -449,6 +555,7 @@ impl Index {
         });
         QueryToken {
             weight,
+            unknown: false,
             stop: false,
             selective,
             matches,
@@ -465,7 +572,22 @@ impl Index {
     }
 
     fn rank_tokens(&self, query: &[QueryToken], tuning: &Tuning) -> Vec<Candidate> {
-        let total_weight: f32 = query.iter().map(|q| q.weight).sum();
+        let unknown = query.iter().filter(|q| q.unknown).count();
+        let unknown_scale = if unknown > 1 {
+            (unknown as f32).powf(tuning.unknown_exponent - 1.0)
+        } else {
+            1.0
+        };
+        let total_weight: f32 = query
+            .iter()
+            .map(|q| {
+                if q.unknown {
+                    q.weight * unknown_scale
+                } else {
+                    q.weight
+                }
+            })
+            .sum();
         if total_weight <= 0.0 {
             return Vec::new();
         }
@@ -547,23 +669,39 @@ impl Index {
                 }
             }
         }
-        let mut phrase_cov: HashMap<EntryIdx, f32> = HashMap::new();
+        // Per entry: the best phrase coverage, and whether a label is in full.
+        let mut phrase_cov: HashMap<EntryIdx, (f32, bool)> = HashMap::new();
         for (p, hit) in phrase_hits {
             let phrase = &self.phrases[p as usize];
             let cov = (hit / phrase.weight).min(1.0);
             let slot = phrase_cov.entry(phrase.entry).or_default();
-            *slot = slot.max(cov);
+            slot.0 = slot.0.max(cov);
+            // An off-topic marker must be there as typed: "vists" is not "visas".
+            let full = if self.off_topic[phrase.entry] {
+                EXACT_COVERAGE
+            } else {
+                FULL_COVERAGE
+            };
+            slot.1 |= phrase.label && cov >= full;
         }
 
-        let alpha = tuning.phrase_weight;
         let mut ranked: Vec<Candidate> = coverage
             .into_iter()
             .map(|(entry, sims)| {
                 let covered: f32 = sims.iter().zip(query).map(|(s, q)| s * q.weight).sum();
                 let qcov = (covered / total_weight).min(1.0);
-                let pcov = phrase_cov.get(&entry).copied().unwrap_or(0.0);
+                let (pcov, label_hit) = phrase_cov.get(&entry).copied().unwrap_or_default();
+                let alpha = if label_hit {
+                    tuning.label_phrase_weight
+                } else {
+                    tuning.phrase_weight
+                };
                 let score = pcov.powf(alpha) * qcov.powf(1.0 - alpha);
-                Candidate { entry, score }
+                Candidate {
+                    entry,
+                    score,
+                    label_hit,
+                }
             })
             .filter(|c| c.score > 0.0)
             .collect();
@@ -574,12 +712,41 @@ impl Index {
 
     /// Ranks the query and decides the outcome.
     pub fn match_intent(&self, text: &str, tuning: &Tuning) -> Match {
-        decide(self.rank(text, tuning), tuning)
+        decide(self.rank(text, tuning), tuning, |e| self.off_topic[e])
+    }
+
+    /// Is this entry one of the off-topic ones?
+    pub fn is_off_topic(&self, entry: EntryIdx) -> bool {
+        self.off_topic[entry]
     }
 
     /// Number of entries indexed.
     pub fn entry_count(&self) -> usize {
         self.entry_count
+    }
+}
+
+/// How similar a typed word is to a known word, if it is a plausible typo or
+/// truncation of it. Typos keep the first letter (or swap the first two):
+/// without that rule "score" would be a typo of "core".
+fn typo_similarity(typed: &[char], known: &str, allowed: usize, tuning: &Tuning) -> Option<f32> {
+    let known: Vec<char> = known.chars().collect();
+    let len = typed.len();
+    let same_start = typed.first() == known.first()
+        || (typed.len() > 1 && known.len() > 1 && typed[0] == known[1] && typed[1] == known[0]);
+    if !same_start {
+        return None;
+    }
+    if known.len().abs_diff(len) <= allowed {
+        let edits = strsim::generic_damerau_levenshtein(typed, &known);
+        if edits > allowed || edits == 0 {
+            return None;
+        }
+        Some(1.0 - edits as f32 / len.max(known.len()) as f32)
+    } else if len >= 5 && known.len() > len && known.starts_with(typed) {
+        Some(tuning.truncation_sim)
+    } else {
+        None
     }
 }
 
@@ -606,10 +773,33 @@ fn tokenize_all(text: &str) -> Vec<String> {
 }
 
 /// Turns ranked candidates into an outcome, using only [`Tuning`].
-pub fn decide(candidates: Vec<Candidate>, tuning: &Tuning) -> Match {
-    let best = candidates.first().map_or(0.0, |c| c.score);
-    let second = candidates.get(1).map_or(0.0, |c| c.score);
-    let outcome = if best >= tuning.answer_min
+///
+/// `is_off_topic` marks entries that describe questions the bot does not
+/// answer: when one ranks first, or close enough to the first, it is a fallback.
+pub fn decide(
+    candidates: Vec<Candidate>,
+    tuning: &Tuning,
+    is_off_topic: impl Fn(EntryIdx) -> bool,
+) -> Match {
+    let best_any = candidates.first().map_or(0.0, |c| c.score);
+    let answers: Vec<Candidate> = candidates
+        .iter()
+        .copied()
+        .filter(|c| !is_off_topic(c.entry))
+        .collect();
+    let best = answers.first().map_or(0.0, |c| c.score);
+    let off_topic = candidates
+        .iter()
+        .find(|c| is_off_topic(c.entry))
+        .filter(|c| {
+            (c.score >= tuning.clarify_min && c.score >= best_any * tuning.off_topic_ratio)
+                || (c.label_hit && best < tuning.off_topic_override)
+        })
+        .map(|c| c.entry);
+    let second = answers.get(1).map_or(0.0, |c| c.score);
+    let outcome = if off_topic.is_some() {
+        Outcome::Fallback
+    } else if best >= tuning.answer_min
         && (best - second >= tuning.margin || second < tuning.clarify_min)
     {
         Outcome::Answer
@@ -619,7 +809,7 @@ pub fn decide(candidates: Vec<Candidate>, tuning: &Tuning) -> Match {
         Outcome::Fallback
     };
     let choices = if outcome == Outcome::Clarify {
-        candidates
+        answers
             .iter()
             .copied()
             .filter(|c| c.score >= tuning.suggest_min)
@@ -628,10 +818,16 @@ pub fn decide(candidates: Vec<Candidate>, tuning: &Tuning) -> Match {
     } else {
         Vec::new()
     };
+    // The answer, if any, is always the first candidate.
+    let mut candidates = candidates;
+    if outcome == Outcome::Answer {
+        candidates.retain(|c| !is_off_topic(c.entry));
+    }
     Match {
         outcome,
         candidates,
         choices,
+        off_topic,
     }
 }
 
@@ -750,17 +946,21 @@ mod tests {
                 Candidate {
                     entry: 0,
                     score: 0.8,
+                    label_hit: false,
                 },
                 Candidate {
                     entry: 1,
                     score: 0.79,
+                    label_hit: false,
                 },
                 Candidate {
                     entry: 2,
                     score: 0.1,
+                    label_hit: false,
                 },
             ],
             &TUNING,
+            |_| false,
         );
         assert_eq!(m.outcome, Outcome::Clarify);
         assert_eq!(m.choices.len(), 2);
@@ -774,9 +974,10 @@ mod tests {
             .map(|i| Candidate {
                 entry: i,
                 score: middling - i as f32 * 0.001,
+                label_hit: false,
             })
             .collect();
-        let m = decide(cands, &TUNING);
+        let m = decide(cands, &TUNING, |_| false);
         assert_eq!(m.outcome, Outcome::Clarify);
         assert_eq!(m.choices.len(), MAX_CHOICES);
     }
@@ -787,19 +988,61 @@ mod tests {
             vec![Candidate {
                 entry: 3,
                 score: 0.95,
+                label_hit: false,
             }],
             &TUNING,
+            |_| false,
         );
         assert_eq!(win.answer(), Some(3));
         let low = decide(
             vec![Candidate {
                 entry: 3,
                 score: TUNING.clarify_min - 0.01,
+                label_hit: false,
             }],
             &TUNING,
+            |_| false,
         );
         assert_eq!(low.outcome, Outcome::Fallback);
         assert!(low.choices.is_empty());
+    }
+
+    #[test]
+    fn an_off_topic_entry_close_to_the_best_turns_it_into_a_fallback() {
+        let cands = vec![
+            Candidate {
+                entry: 0,
+                score: 0.9,
+                label_hit: false,
+            },
+            Candidate {
+                entry: 7,
+                score: 0.9 * TUNING.off_topic_ratio,
+                label_hit: false,
+            },
+        ];
+        let m = decide(cands.clone(), &TUNING, |e| e == 7);
+        assert_eq!(m.outcome, Outcome::Fallback);
+        assert_eq!(m.off_topic, Some(7));
+        assert_eq!(m.best().map(|c| c.entry), Some(0));
+        let far = decide(
+            vec![
+                cands[0],
+                Candidate {
+                    entry: 7,
+                    score: 0.3,
+                    label_hit: false,
+                },
+            ],
+            &TUNING,
+            |e| e == 7,
+        );
+        assert_eq!(far.answer(), Some(0));
+        assert_eq!(
+            far.candidates.len(),
+            1,
+            "off-topic entries are dropped from answers"
+        );
     }
 
     #[test]
@@ -814,6 +1057,18 @@ mod tests {
     fn short_tokens_need_an_exact_match() {
         assert_eq!(max_edits(3), 0);
         assert_eq!(max_edits(5), 1);
-        assert_eq!(max_edits(12), 3);
+        assert_eq!(max_edits(10), 2);
+        assert_eq!(max_edits(13), 3);
+    }
+
+    #[test]
+    fn typos_keep_the_first_letter() {
+        let c = |s: &str| s.chars().collect::<Vec<_>>();
+        assert!(typo_similarity(&c("raod"), "road", 1, &TUNING).is_some());
+        assert!(typo_similarity(&c("pilars"), "pillars", 2, &TUNING).is_some());
+        assert!(typo_similarity(&c("yppe"), "type", 1, &TUNING).is_none());
+        assert!(typo_similarity(&c("score"), "core", 1, &TUNING).is_none());
+        assert!(typo_similarity(&c("game"), "name", 1, &TUNING).is_none());
+        assert!(typo_similarity(&c("infra"), "infrastructure", 1, &TUNING).is_some());
     }
 }

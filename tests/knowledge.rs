@@ -24,7 +24,7 @@ fn every_evidence_quote_appears_verbatim_in_the_article() {
             assert!(ARTICLE.contains(quote.as_str()), "{}: {quote:?}", entry.id);
             quotes += 1;
         }
-        if entry.kind != Kind::SmallTalk {
+        if entry.kind.is_factual() {
             assert!(!entry.evidence.is_empty(), "{} has no evidence", entry.id);
         }
     }
