@@ -8,6 +8,15 @@ fn main() -> anyhow::Result<()> {
     for question in std::env::args().skip(1) {
         let m = engine.match_intent(&question);
         println!("{question:?}: {:?}", m.outcome);
+        for w in engine.index().explain_words(&question, engine.tuning()) {
+            println!(
+                "    {:<14} weight {:.2}{} {:?}",
+                w.word,
+                w.weight,
+                if w.unknown { " unknown" } else { "" },
+                w.matches
+            );
+        }
         for c in &m.candidates {
             println!("  {:.3} {}", c.score, engine.kb().entry(c.entry).id);
         }

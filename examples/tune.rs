@@ -88,10 +88,10 @@ fn main() -> anyhow::Result<()> {
     let mut rng = ksilk::synthetic::Rng::new(2024);
     for trial_no in 0..RANDOM_TRIALS {
         let mut trial = best;
-        for (_, field, grid) in fields {
-            if rng.below(2) == 0 {
-                *field(&mut trial) = grid[rng.below(grid.len())];
-            }
+        // Move one to three parameters at a time: far jumps rarely land well.
+        for _ in 0..=rng.below(3) {
+            let (_, field, grid) = &fields[rng.below(fields.len())];
+            *field(&mut trial) = grid[rng.below(grid.len())];
         }
         if trial.answer_min - trial.clarify_min < MIN_CLARIFY_BAND || trial.margin < MIN_MARGIN {
             continue;

@@ -92,6 +92,28 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
     }
 }
 
+/// The log filter when `RUST_LOG` is not set: the bot says `ready as @name`
+/// and logs each question's outcome at info; the offline commands stay silent.
+pub fn default_log_filter(args: &[OsString]) -> &'static str {
+    const OFFLINE: &[&str] = &[
+        "chat",
+        "ask",
+        "check",
+        "eval",
+        "help",
+        "--help",
+        "-h",
+        "--version",
+        "-V",
+    ];
+    let offline = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .any(|a| OFFLINE.contains(&a));
+    if offline { "warn" } else { "warn,ksilk=info" }
+}
+
 /// One line for an error chain: "what: why: why".
 pub fn describe(err: &anyhow::Error) -> String {
     format!("{err:#}").replace('\n', " ")

@@ -68,8 +68,9 @@ pub struct Tuning {
     /// An off-topic entry ("weather", "visa") that scores at least this share of
     /// the best candidate's score turns the outcome into a fallback.
     pub off_topic_ratio: f32,
-    /// An off-topic marker ("visa") found in full falls back unless the best
-    /// answer scores at least this.
+    /// An off-topic marker ("population") found in full falls back unless the
+    /// best answer is named in the question too and scores at least this
+    /// ("are the populations there young?").
     pub off_topic_override: f32,
     /// Similarity credited to a token that starts with a known token (inflection).
     pub prefix_sim: f32,
@@ -93,18 +94,13 @@ pub const TUNING: Tuning = Tuning {
     unknown_factor: 1.2,
     unknown_exponent: 1.0,
     context_factor: 1.0,
-    answer_credit: 0.5,
+    answer_credit: 0.7,
     off_topic_ratio: 0.9,
-    off_topic_override: 1.01,
+    off_topic_override: 0.95,
     prefix_sim: 0.9,
     truncation_sim: 0.82,
     candidate_df_share: 0.25,
 };
-
-/// A phrase counts as found in full at this coverage (typos cost a little).
-const FULL_COVERAGE: f32 = 0.8;
-/// Coverage of a phrase whose every word is in the query exactly.
-const EXACT_COVERAGE: f32 = 0.999;
 
 /// How many ranked candidates a match keeps.
 pub const MAX_CANDIDATES: usize = 10;
@@ -164,6 +160,16 @@ impl Match {
             .copied()
             .find(|c| Some(c.entry) != self.off_topic)
     }
+}
+
+/// How one word of a question was read (see [`Index::explain_words`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WordReport {
+    pub word: String,
+    pub weight: f32,
+    pub unknown: bool,
+    /// Known words it matched, with their similarity.
+    pub matches: Vec<(String, f32)>,
 }
 
 type TokenId = u32;
@@ -236,6 +242,8 @@ struct PhraseInfo {
     all_stop: bool,
     /// A title, name or alias (or an off-topic entry's keyword), not an example.
     label: bool,
+    /// How many distinct tokens it has.
+    len: usize,
 }
 
 /// The token index over a knowledge base's phrases and answers.
@@ -365,7 +373,10 @@ impl Index {
         // BM25's idf: near zero for a word in every entry, highest for a word in one.
         let idf = |df: f32| ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
         for (id, info) in tokens.iter_mut().enumerate() {
-            let df = info.entries.len() as f32;
+            // Document frequency counts phrases only: answers name countries
+            // and pillars in passing, which must not make those names common.
+            let phrase_df = info.entries.iter().filter(|e| e.1 >= 1.0).count();
+            let df = phrase_df.max(1) as f32;
             info.selective = !info.stop && df <= (n * tuning.candidate_df_share).max(1.0);
             info.weight = if info.stop {
                 tuning.stop_weight
@@ -390,6 +401,7 @@ impl Index {
                 weight: ids.iter().map(|&i| tokens[i as usize].weight).sum(),
                 all_stop: ids.iter().all(|&i| tokens[i as usize].stop),
                 label: *label,
+                len: ids.len(),
             })
             .collect();
 
@@ -659,30 +671,33 @@ impl Index {
                 }
             }
         }
-        let mut phrase_hits: HashMap<PhraseId, f32> = HashMap::new();
+        // Per phrase: matched weight, how many of its words matched, and the
+        // weakest similarity among them.
+        let mut phrase_hits: HashMap<PhraseId, (f32, usize, f32)> = HashMap::new();
         for &(id, sim) in &best {
             let info = &self.tokens[id as usize];
             for &p in &info.phrases {
                 let phrase = &self.phrases[p as usize];
                 if coverage.contains_key(&phrase.entry) && (any_content || phrase.all_stop) {
-                    *phrase_hits.entry(p).or_default() += info.weight * sim;
+                    let hit = phrase_hits.entry(p).or_insert((0.0, 0, 1.0));
+                    hit.0 += info.weight * sim;
+                    hit.1 += 1;
+                    hit.2 = hit.2.min(sim);
                 }
             }
         }
-        // Per entry: the best phrase coverage, and whether a label is in full.
+        // Per entry: the best phrase coverage, and whether a label is there in
+        // full: every one of its words, function words included ("who are
+        // you" is not in "who's included"). An off-topic marker must be there
+        // as typed: "vists" is not "visas".
         let mut phrase_cov: HashMap<EntryIdx, (f32, bool)> = HashMap::new();
-        for (p, hit) in phrase_hits {
+        for (p, (hit, matched, weakest)) in phrase_hits {
             let phrase = &self.phrases[p as usize];
             let cov = (hit / phrase.weight).min(1.0);
             let slot = phrase_cov.entry(phrase.entry).or_default();
             slot.0 = slot.0.max(cov);
-            // An off-topic marker must be there as typed: "vists" is not "visas".
-            let full = if self.off_topic[phrase.entry] {
-                EXACT_COVERAGE
-            } else {
-                FULL_COVERAGE
-            };
-            slot.1 |= phrase.label && cov >= full;
+            let exact_enough = !self.off_topic[phrase.entry] || weakest >= 1.0;
+            slot.1 |= phrase.label && matched == phrase.len && exact_enough;
         }
 
         let mut ranked: Vec<Candidate> = coverage
@@ -713,6 +728,27 @@ impl Index {
     /// Ranks the query and decides the outcome.
     pub fn match_intent(&self, text: &str, tuning: &Tuning) -> Match {
         decide(self.rank(text, tuning), tuning, |e| self.off_topic[e])
+    }
+
+    /// How each word of a question was read: its weight and the known words
+    /// it matched, for curating the knowledge base (`examples/explain.rs`).
+    pub fn explain_words(&self, text: &str, tuning: &Tuning) -> Vec<WordReport> {
+        tokenize(text)
+            .into_iter()
+            .map(|word| {
+                let q = self.lookup(&word, tuning);
+                WordReport {
+                    matches: q
+                        .matches
+                        .iter()
+                        .map(|&(id, sim)| (self.tokens[id as usize].surfaces[0].clone(), sim))
+                        .collect(),
+                    word,
+                    weight: q.weight,
+                    unknown: q.unknown,
+                }
+            })
+            .collect()
     }
 
     /// Is this entry one of the off-topic ones?
@@ -788,12 +824,13 @@ pub fn decide(
         .filter(|c| !is_off_topic(c.entry))
         .collect();
     let best = answers.first().map_or(0.0, |c| c.score);
+    let best_names_it = answers.first().is_some_and(|c| c.label_hit);
     let off_topic = candidates
         .iter()
         .find(|c| is_off_topic(c.entry))
         .filter(|c| {
             (c.score >= tuning.clarify_min && c.score >= best_any * tuning.off_topic_ratio)
-                || (c.label_hit && best < tuning.off_topic_override)
+                || (c.label_hit && !(best_names_it && best >= tuning.off_topic_override))
         })
         .map(|c| c.entry);
     let second = answers.get(1).map_or(0.0, |c| c.score);

@@ -1,6 +1,41 @@
-//! The Telegram front end (being written; see issue 3).
+//! The Telegram front end: long polling, commands, groups, inline mode and
+//! buttons, robust under Telegram's limits.
+//!
+//! The brain ([`crate::engine::Engine`]) decides *what* to say; this module
+//! decides *when* to say it and *how* Telegram accepts it. It is split by
+//! concern so each rule has one home:
+//!
+//! - [`mod@serve`]: startup checks, the dispatcher, graceful shutdown; [`run`] is
+//!   the entry point the CLI calls.
+//! - [`handlers`]: which updates get answers (group rules live in
+//!   [`handlers::route`]), panic containment, sending.
+//! - [`commands`]: the command enum behind parsing, `/help` and the menus.
+//! - [`render`] and [`split`]: replies as HTML messages, keyboards and inline
+//!   results within Telegram's limits.
+//! - [`callback`]: the versioned callback_data format of buttons.
+//! - [`delivery`]: retries with backoff so no reply is lost to a transient error.
+//! - [`listener`]: long polling with a fixed update list that skips updates
+//!   teloxide cannot parse.
+//! - [`config`] and [`redact`]: the token, startup errors, and keeping the
+//!   token out of every log line.
+//! - [`brain`]: the trait the handlers call, implemented by the engine.
+//!
+//! Everything that talks to Telegram is generic over the requester, so the
+//! tests run the production handlers on a plain `Bot` pointed at a mock Bot
+//! API server, and production runs them on `Throttle<Bot>`.
 
-/// Runs the bot with long polling.
-pub fn run(_engine: crate::engine::Engine) -> anyhow::Result<()> {
-    anyhow::bail!("the Telegram front end is not built yet; use `ksilk chat`")
-}
+pub mod brain;
+pub mod callback;
+pub mod commands;
+pub mod config;
+pub mod delivery;
+pub mod handlers;
+pub mod listener;
+pub mod redact;
+pub mod render;
+pub mod serve;
+pub mod split;
+
+pub use brain::Brain;
+pub use config::{Settings, StartError, Token};
+pub use serve::{Options, flood_limits, run, run_with, serve, shutdown_signal, throttled};

@@ -1,0 +1,606 @@
+//! The update handlers: which updates get an answer, and how it is sent.
+//!
+//! The tree is small on purpose: messages, button presses and inline queries
+//! each have one endpoint, and everything else (edits, channel posts, polls,
+//! member updates) falls through to the dispatcher's default handler, which
+//! only logs at debug level. Each endpoint first *routes* the update (a pure
+//! decision: ignore, hint, command, question) and then *executes* it, so the
+//! rules for groups live in one readable function, [`route`].
+//!
+//! Two things protect the dispatcher. Every endpoint runs inside [`guarded`],
+//! which catches a panic (a panic in a teloxide handler kills that chat's
+//! worker, and the next update from the chat then panics the dispatcher), logs
+//! it, and still tells the user something went wrong. And every request goes
+//! through [`deliver`], so a transient Telegram failure is retried rather than
+//! lost, and a permanent one becomes a logged [`Failure`], never a crash.
+//!
+//! The handlers are generic over the [`Api`] requester: tests run them on a
+//! plain `Bot` pointed at a mock server, production on `Throttle<Bot>`.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::FutureExt as _;
+use teloxide::RequestError;
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::payloads::{
+    AnswerCallbackQuerySetters, AnswerInlineQuerySetters, SendMessageSetters,
+};
+use teloxide::prelude::*;
+use teloxide::types::{
+    CallbackQuery, Chat, InlineQuery, Me, MessageEntityKind, MessageId, MessageKind, ParseMode,
+    ReplyParameters,
+};
+
+use super::brain::Brain;
+use super::callback::{self, Action};
+use super::commands::{self, Command, Parsed};
+use super::delivery::{Failure, RetryPolicy, deliver};
+use super::redact::redact;
+use super::render::{self, MAX_INLINE_RESULTS, Outgoing};
+use crate::reply::Reply;
+
+/// Longest question passed to the brain. Telegram itself caps messages at
+/// 4096 characters; the cap guards against anything else feeding us more.
+const MAX_QUESTION_CHARS: usize = 4096;
+/// Longest inline query passed to the brain (Telegram caps them at 256).
+const MAX_INLINE_CHARS: usize = 256;
+/// How long Telegram may cache inline results for a query. The knowledge
+/// base changes only with a new release, so a few minutes is safe.
+const INLINE_CACHE_SECS: u32 = 300;
+
+const HINT_TEXT_ONLY: &str = "I can only read text. Send me your question as a message, for example: What are the four pillars? (/help lists the commands.)";
+const HINT_UNKNOWN_COMMAND: &str =
+    "I don't know that command. Send /help to see what I can do, or just ask a question.";
+const TOAST_STALE_TOPIC: &str =
+    "That topic is no longer available. Send /start to see the current topics.";
+const TOAST_OLD_BUTTON: &str =
+    "This button is from an older version of me. Send /start for fresh ones.";
+const TOAST_NO_CHAT: &str = "Open a chat with me to read this topic.";
+const SORRY: &str = "Sorry, something went wrong on my side. Please try again, or send /help.";
+const TOAST_SORRY: &str = "Sorry, something went wrong. Please try again.";
+
+/// The requester the handlers need: `Bot` or `Throttle<Bot>` (or any other
+/// adaptor stack) whose requests can be held across an await.
+pub trait Api:
+    Requester<
+        Err = RequestError,
+        GetMe: Send + Sync,
+        GetUpdates: Send + Sync,
+        GetWebhookInfo: Send + Sync,
+        DeleteWebhook: Send + Sync,
+        SetMyCommands: Send + Sync,
+        SendMessage: Send + Sync,
+        AnswerCallbackQuery: Send + Sync,
+        AnswerInlineQuery: Send + Sync,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Api for T where
+    T: Requester<
+            Err = RequestError,
+            GetMe: Send + Sync,
+            GetUpdates: Send + Sync,
+            GetWebhookInfo: Send + Sync,
+            DeleteWebhook: Send + Sync,
+            SetMyCommands: Send + Sync,
+            SendMessage: Send + Sync,
+            AnswerCallbackQuery: Send + Sync,
+            AnswerInlineQuery: Send + Sync,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// What every handler shares.
+pub struct Ctx {
+    pub brain: Arc<dyn Brain>,
+    pub retry: RetryPolicy,
+}
+
+pub type HandlerResult = Result<(), Failure>;
+
+/// The handler tree. `dptree` checks its types when the dispatcher is built.
+pub fn schema<R: Api>() -> UpdateHandler<Failure> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(message_endpoint::<R>))
+        .branch(Update::filter_callback_query().endpoint(callback_endpoint::<R>))
+        .branch(Update::filter_inline_query().endpoint(inline_endpoint::<R>))
+}
+
+async fn message_endpoint<R: Api>(bot: R, msg: Message, me: Me, ctx: Arc<Ctx>) -> HandlerResult {
+    // Set once the message is known to be for us: a panic on a group message
+    // not meant for us must stay silent, one on a question gets an apology.
+    let addressed = Arc::new(AtomicBool::new(false));
+    let recover = {
+        let (bot, ctx, addressed) = (bot.clone(), Arc::clone(&ctx), Arc::clone(&addressed));
+        let (chat, place) = (msg.chat.id, Place::of(&msg.chat));
+        let reply_to = (place != Place::Private).then_some(msg.id);
+        async move {
+            if addressed.load(Ordering::Relaxed) {
+                let sorry = vec![render::note(SORRY)];
+                let _ = send(&bot, &ctx, chat, place, reply_to, sorry, "apology").await;
+            }
+        }
+    };
+    guarded("message", on_message(bot, msg, me, ctx, addressed), recover).await
+}
+
+async fn callback_endpoint<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
+    let recover = {
+        let (bot, ctx, id) = (bot.clone(), Arc::clone(&ctx), query.id.clone());
+        async move {
+            let answer = bot.answer_callback_query(id).text(TOAST_SORRY);
+            let _ = deliver(&ctx.retry, "answerCallbackQuery (apology)", answer).await;
+        }
+    };
+    guarded("button", on_callback(bot, query, ctx), recover).await
+}
+
+async fn inline_endpoint<R: Api>(bot: R, query: InlineQuery, ctx: Arc<Ctx>) -> HandlerResult {
+    // Nothing to recover: the user just sees no results for that query.
+    guarded("inline query", on_inline(bot, query, ctx), async {}).await
+}
+
+/// Runs a handler, turning a panic into a log line and a `recover` action,
+/// so one bad update never takes down the chat's worker or the dispatcher.
+pub async fn guarded<F, G>(label: &str, handler: F, recover: G) -> HandlerResult
+where
+    F: Future<Output = HandlerResult> + Send,
+    G: Future<Output = ()> + Send,
+{
+    match AssertUnwindSafe(handler).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            log::error!(
+                "the {label} handler panicked: {}; the bot carries on",
+                redact(&message)
+            );
+            recover.await;
+            Ok(())
+        }
+    }
+}
+
+/// Where a message was sent, for group rules and for logs (the only thing
+/// about a user's context that is logged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Private,
+    Group,
+    Supergroup,
+    Channel,
+}
+
+impl Place {
+    pub fn of(chat: &Chat) -> Place {
+        if chat.is_private() {
+            Place::Private
+        } else if chat.is_group() {
+            Place::Group
+        } else if chat.is_supergroup() {
+            Place::Supergroup
+        } else {
+            Place::Channel
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Place::Private => "private",
+            Place::Group => "group",
+            Place::Supergroup => "supergroup",
+            Place::Channel => "channel",
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What to do with a message.
+#[derive(Debug, PartialEq)]
+pub enum Route {
+    /// Not for us (or nothing to say): stay silent.
+    Ignore,
+    /// Reply with a fixed hint.
+    Hint(&'static str),
+    Command(Command),
+    /// A question, with our @mention removed.
+    Question(String),
+}
+
+/// The rules for which messages get an answer:
+///
+/// - our own inline results echoed back (`via_bot` is us) are ignored;
+/// - `/cmd` and `/cmd@this_bot` are commands everywhere; `/cmd@other_bot` is
+///   ignored; an unknown command gets a hint in private (or when it names us);
+/// - in private chats, any text is a question, and other content gets a hint;
+/// - in groups, text is a question only when it mentions us or replies to one
+///   of our messages; everything else, including media, is ignored.
+pub fn route(msg: &Message, me: &Me) -> Route {
+    if msg.via_bot.as_ref().is_some_and(|bot| bot.id == me.id) {
+        return Route::Ignore;
+    }
+    let place = Place::of(&msg.chat);
+    if place == Place::Channel {
+        return Route::Ignore;
+    }
+    let username = me.username();
+    let Some(text) = msg.text() else {
+        let is_content = matches!(msg.kind, MessageKind::Common(_));
+        return if place == Place::Private && is_content {
+            Route::Hint(HINT_TEXT_ONLY)
+        } else {
+            Route::Ignore
+        };
+    };
+    if text.starts_with('/') {
+        return match commands::parse(text, username) {
+            Parsed::Command(command) => Route::Command(command),
+            Parsed::OtherBot => Route::Ignore,
+            Parsed::Unknown => {
+                let names_us = text
+                    .split_whitespace()
+                    .next()
+                    .and_then(|w| w.split_once('@'))
+                    .is_some_and(|(_, name)| name.eq_ignore_ascii_case(username));
+                if place == Place::Private || names_us {
+                    Route::Hint(HINT_UNKNOWN_COMMAND)
+                } else {
+                    Route::Ignore
+                }
+            }
+        };
+    }
+    if place == Place::Private {
+        return Route::Question(text.to_owned());
+    }
+    let replies_to_us = msg
+        .reply_to_message()
+        .and_then(|r| r.from.as_ref())
+        .is_some_and(|from| from.id == me.id);
+    if mentions(msg, me) || replies_to_us {
+        Route::Question(strip_mention(text, username))
+    } else {
+        Route::Ignore
+    }
+}
+
+/// True if the message mentions the bot, by `@username` or as a text mention.
+fn mentions(msg: &Message, me: &Me) -> bool {
+    let handle = format!("@{}", me.username());
+    if let Some(entities) = msg.parse_entities() {
+        return entities.iter().any(|e| match e.kind() {
+            MessageEntityKind::Mention => e.text().eq_ignore_ascii_case(&handle),
+            MessageEntityKind::TextMention { user } => user.id == me.id,
+            _ => false,
+        });
+    }
+    // No entities (a client that sent none): look for the handle as a word.
+    msg.text()
+        .is_some_and(|text| find_handle(text, me.username()).is_some())
+}
+
+/// The byte range of the first `@username` in `text` that is a whole word.
+fn find_handle(text: &str, username: &str) -> Option<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let needle_len = username.len() + 1;
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    (0..bytes.len()).find_map(|i| {
+        let end = i + needle_len;
+        let hit = bytes[i] == b'@'
+            && end <= bytes.len()
+            && bytes[i + 1..end].eq_ignore_ascii_case(username.as_bytes())
+            && (end == bytes.len() || !is_word(bytes[end]))
+            && (i == 0 || !is_word(bytes[i - 1]));
+        hit.then_some(i..end)
+    })
+}
+
+/// The text without our `@username` (the brain need not know our name).
+fn strip_mention(text: &str, username: &str) -> String {
+    let mut text = text.to_owned();
+    while let Some(range) = find_handle(&text, username) {
+        text.replace_range(range, " ");
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// True when there is nothing to ask: only whitespace and invisible
+/// formatting characters (zero-width spaces, direction marks).
+fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+    })
+}
+
+fn cap(text: &str, max_chars: usize) -> &str {
+    match text.char_indices().nth(max_chars) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+/// Logs what was asked about and how it went: never the text, never who.
+fn log_outcome(kind: &str, place: Place, reply: &Reply) {
+    log::info!(
+        "{kind} in {place} chat: outcome={} intent={} score={:.2}",
+        format!("{:?}", reply.outcome).to_lowercase(),
+        reply.intent.as_deref().unwrap_or("-"),
+        reply.score
+    );
+}
+
+async fn on_message<R: Api>(
+    bot: R,
+    msg: Message,
+    me: Me,
+    ctx: Arc<Ctx>,
+    addressed: Arc<AtomicBool>,
+) -> HandlerResult {
+    let place = Place::of(&msg.chat);
+    let route = route(&msg, &me);
+    if route == Route::Ignore {
+        return Ok(());
+    }
+    addressed.store(true, Ordering::Relaxed);
+    // In groups, answers quote the question so the thread stays readable.
+    let reply_to = (place != Place::Private).then_some(msg.id);
+    let chat = msg.chat.id;
+    let brain = &ctx.brain;
+    let (reply, what) = match route {
+        Route::Ignore => return Ok(()),
+        Route::Hint(hint) => {
+            log::info!("hint in {place} chat");
+            return send(
+                &bot,
+                &ctx,
+                chat,
+                place,
+                reply_to,
+                vec![render::note(hint)],
+                "hint",
+            )
+            .await;
+        }
+        Route::Question(text) => {
+            let text = cap(&text, MAX_QUESTION_CHARS);
+            let reply = if is_blank(text) {
+                brain.usage("ask")
+            } else {
+                brain.respond(text)
+            };
+            log_outcome("question", place, &reply);
+            (reply, "answer")
+        }
+        Route::Command(Command::Help) => {
+            log::info!("command /help in {place} chat");
+            let help = render::note(&commands::help_text());
+            return send(&bot, &ctx, chat, place, reply_to, vec![help], "help").await;
+        }
+        Route::Command(command) => {
+            let reply = run_command(brain.as_ref(), &command);
+            log_outcome(
+                &format!("command /{}", command_name(&command)),
+                place,
+                &reply,
+            );
+            (reply, "command answer")
+        }
+    };
+    send(
+        &bot,
+        &ctx,
+        chat,
+        place,
+        reply_to,
+        render::messages(&reply),
+        what,
+    )
+    .await
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Start(_) => "start",
+        Command::Help => "help",
+        Command::Ask(_) => "ask",
+        Command::Countries => "countries",
+        Command::Country(_) => "country",
+        Command::Pillars => "pillars",
+        Command::Summit => "summit",
+        Command::About => "about",
+    }
+}
+
+/// The reply to a command (other than `/help`, which is not a brain reply).
+fn run_command(brain: &dyn Brain, command: &Command) -> Reply {
+    let topic = |id: &str| brain.answer_for(id).unwrap_or_else(|| brain.respond(id));
+    match command {
+        Command::Start(payload) => {
+            // Deep links (t.me/bot?start=pillars) arrive as `/start pillars`.
+            let payload = payload.trim();
+            if payload.is_empty() {
+                brain.welcome()
+            } else {
+                brain.answer_for(payload).unwrap_or_else(|| brain.welcome())
+            }
+        }
+        Command::Ask(question) => {
+            let question = cap(question, MAX_QUESTION_CHARS);
+            if is_blank(question) {
+                brain.usage("ask")
+            } else {
+                brain.respond(question)
+            }
+        }
+        Command::Country(name) => {
+            if is_blank(name) {
+                brain.usage("country")
+            } else {
+                brain.country(cap(name, MAX_INLINE_CHARS))
+            }
+        }
+        Command::Countries => topic("countries"),
+        Command::Pillars => topic("pillars"),
+        Command::Summit => topic("korea-central-asia-summit"),
+        Command::About => brain.about(),
+        Command::Help => brain.welcome(),
+    }
+}
+
+/// Sends messages in order; in groups the first one replies to `reply_to`.
+/// `allow_sending_without_reply` keeps the answer if the question was deleted
+/// meanwhile (Telegram would otherwise refuse it).
+async fn send<R: Api>(
+    bot: &R,
+    ctx: &Ctx,
+    chat: ChatId,
+    place: Place,
+    reply_to: Option<MessageId>,
+    messages: Vec<Outgoing>,
+    what: &str,
+) -> HandlerResult {
+    for (i, out) in messages.into_iter().enumerate() {
+        let mut request = bot
+            .send_message(chat, out.html)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(render::no_preview());
+        if let (0, Some(id)) = (i, reply_to) {
+            request =
+                request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
+        }
+        if let Some(keyboard) = out.keyboard {
+            request = request.reply_markup(keyboard);
+        }
+        deliver(
+            &ctx.retry,
+            format!("sendMessage ({what}) in a {place} chat"),
+            request,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
+    let action = query
+        .data
+        .as_deref()
+        .map_or(Action::Unknown, callback::decode);
+    let reply = match &action {
+        Action::Answer(id) => ctx.brain.answer_for(id),
+        Action::Unknown => None,
+    };
+    // The message the button was under; absent for inline-mode messages.
+    let target = query
+        .message
+        .as_ref()
+        .map(|m| (m.chat().id, Place::of(m.chat()), m.id()));
+    let toast = match (&reply, &action, target) {
+        (Some(_), _, Some(_)) => None,
+        (Some(_), _, None) => Some(TOAST_NO_CHAT),
+        (None, Action::Answer(_), _) => Some(TOAST_STALE_TOPIC),
+        (None, Action::Unknown, _) => Some(TOAST_OLD_BUTTON),
+    };
+    // Always answer the query first: it stops the button's spinner, and
+    // Telegram expects it within seconds.
+    let mut answer = bot.answer_callback_query(query.id.clone());
+    if let Some(toast) = toast {
+        answer = answer.text(toast);
+    }
+    if let Err(failure) = deliver(&ctx.retry, "answerCallbackQuery", answer).await {
+        // An expired query (the bot was down) must not cost the user the answer.
+        log::info!("{failure}");
+    }
+    match (reply, target) {
+        (Some(reply), Some((chat, place, message))) => {
+            log_outcome("button", place, &reply);
+            let reply_to = (place != Place::Private).then_some(message);
+            send(
+                &bot,
+                &ctx,
+                chat,
+                place,
+                reply_to,
+                render::messages(&reply),
+                "button answer",
+            )
+            .await
+        }
+        _ => {
+            log::info!("stale or foreign button pressed");
+            Ok(())
+        }
+    }
+}
+
+async fn on_inline<R: Api>(bot: R, query: InlineQuery, ctx: Arc<Ctx>) -> HandlerResult {
+    let text = cap(query.query.trim(), MAX_INLINE_CHARS);
+    let replies = ctx.brain.search(text, MAX_INLINE_RESULTS);
+    let results = render::inline_results(&replies);
+    log::info!(
+        "inline query: results={} top={} score={:.2}",
+        results.len(),
+        replies
+            .first()
+            .and_then(|r| r.intent.as_deref())
+            .unwrap_or("-"),
+        replies.first().map_or(0.0, |r| r.score)
+    );
+    let answer = bot
+        .answer_inline_query(query.id, results)
+        .cache_time(INLINE_CACHE_SECS);
+    deliver(&ctx.retry, "answerInlineQuery", answer).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_our_handle_as_a_whole_word_only() {
+        assert_eq!(find_handle("@ksilk_bot hi", "ksilk_bot"), Some(0..10));
+        assert_eq!(find_handle("hi @KSILK_BOT?", "ksilk_bot"), Some(3..13));
+        assert_eq!(find_handle("@ksilk_botx hi", "ksilk_bot"), None);
+        assert_eq!(find_handle("me@ksilk_bot", "ksilk_bot"), None);
+        assert_eq!(
+            strip_mention("@ksilk_bot  what are the pillars", "ksilk_bot"),
+            "what are the pillars"
+        );
+    }
+
+    #[test]
+    fn blank_means_nothing_visible() {
+        assert!(is_blank(""));
+        assert!(is_blank(" \n\t"));
+        assert!(is_blank("\u{200B}\u{200F}\u{FEFF}"));
+        assert!(!is_blank("🇰🇿"));
+        assert!(!is_blank("كازاخستان"));
+    }
+
+    #[test]
+    fn cap_counts_characters() {
+        assert_eq!(cap("ąbc", 2), "ąb");
+        assert_eq!(cap("ab", 5), "ab");
+    }
+}
