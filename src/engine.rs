@@ -87,12 +87,12 @@ impl Engine {
                 reply
             }
             Outcome::Fallback => {
-                let mut reply = self.fallback();
-                if let Some(idx) = m.off_topic {
-                    // A specific refusal first ("I can't help with travel..."),
-                    // then what the bot can answer.
-                    reply.body = format!("{} {}", self.kb.entry(idx).answer, reply.body);
-                }
+                // A specific refusal ("I can't help with travel...") where an
+                // off-topic entry says what was asked, then what the bot knows.
+                let mut reply = match m.off_topic {
+                    Some(idx) => self.refusal(&self.kb.entry(idx).answer),
+                    None => self.fallback(),
+                };
                 reply.score = m.score();
                 reply
             }
@@ -162,7 +162,7 @@ impl Engine {
         let mut reply = Reply::note(
             Outcome::Answer,
             format!(
-                "Hello! I answer questions about {}, using only what the source says. Ask in your own words (English, Russian or Korean names work), or pick a topic below.",
+                "Hello! I answer questions about {}. I use only what my source says. Ask in your own words (English, Russian and Korean names work too), or pick a topic below.",
                 self.kb.scope()
             ),
         );
@@ -208,22 +208,29 @@ impl Engine {
         Reply::note(Outcome::Fallback, text)
     }
 
-    /// The polite off-topic reply: what the bot can answer instead.
+    /// The polite off-topic reply: what the bot can answer instead, with two
+    /// example questions taken from the main topics.
     pub fn fallback(&self) -> Reply {
-        let topics: Vec<String> = self
+        self.refusal("Sorry, I can't answer that.")
+    }
+
+    fn refusal(&self, opening: &str) -> Reply {
+        let tries: Vec<String> = self
             .kb
             .menu()
             .iter()
-            .map(|&i| self.kb.entry(i).title.clone())
+            .filter_map(|&i| self.kb.entry(i).examples.first())
+            .take(2)
+            .map(|q| format!("\u{201c}{q}\u{201d}"))
             .collect();
-        let mut reply = Reply::note(
-            Outcome::Fallback,
-            format!(
-                "Sorry, I can't answer that. I only know about {}: {}. Try asking \"What are the four pillars?\" or just \"Kazakhstan\".",
-                self.kb.scope(),
-                topics.join(", ")
-            ),
+        let mut body = format!(
+            "{opening} I only know what one article says about {}.",
+            self.kb.scope()
         );
+        if !tries.is_empty() {
+            body.push_str(&format!(" Try asking {}.", tries.join(" or ")));
+        }
+        let mut reply = Reply::note(Outcome::Fallback, body);
         reply.related = self.menu_choices();
         reply
     }
@@ -340,6 +347,26 @@ mod tests {
         assert!(about.contains("June 2024"));
         assert!(about.contains("Uzbekistan"));
         assert!(about.contains("figures"));
+    }
+
+    #[test]
+    fn off_topic_entries_give_a_specific_refusal_and_no_answer() {
+        let engine = engine();
+        let reply = engine.respond("do I need a visa to visit Bishkek");
+        assert_eq!(reply.outcome, Outcome::Fallback);
+        assert!(
+            reply.body.starts_with("I can't help with travel"),
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains("K-Silk Road"));
+        assert!(engine.answer_for("off-topic-travel").is_none());
+        assert!(
+            engine
+                .search("visa", 10)
+                .iter()
+                .all(|r| r.intent.as_deref() != Some("off-topic-travel"))
+        );
     }
 
     #[test]
