@@ -121,6 +121,7 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group(format!("synthetic kb of {SYNTHETIC_INTENTS} intents"));
     group.throughput(Throughput::Elements(synthetic_questions.len() as u64));
+    group.sample_size(20);
     group.bench_function("index: 2,000 questions", |b| {
         b.iter(|| {
             for q in &synthetic_questions {

@@ -25,7 +25,9 @@
 //! values tuned on `tests/data/eval.jsonl`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::ops::Range;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -102,6 +104,16 @@ pub const TUNING: Tuning = Tuning {
     candidate_df_share: 0.25,
 };
 
+/// At most this many entries are taken from one token's posting list; only a
+/// query whose every word is common in a huge knowledge base reaches it.
+const MAX_POSTINGS: usize = 256;
+/// A token in more entries than this never brings in candidates of its own
+/// while the query has a rarer word (it still counts for their scores).
+const MAX_SELECTIVE_DF: f32 = 64.0;
+
+/// A trigram in more known words than this is skipped in typo lookup.
+const MAX_TRIGRAM_POSTINGS: usize = 400;
+
 /// How many ranked candidates a match keeps.
 pub const MAX_CANDIDATES: usize = 10;
 /// How many "did you mean" choices are offered at most.
@@ -175,6 +187,15 @@ pub struct WordReport {
 type TokenId = u32;
 type PhraseId = u32;
 
+#[derive(Debug, Clone, Copy)]
+struct EntryToken {
+    id: TokenId,
+    credit: f32,
+    /// Bit `i`: the entry's phrase `i` contains the token (phrases past 64 are
+    /// always visited).
+    phrases: u64,
+}
+
 /// Snowball stemmers, so that "cooperate" meets "cooperation" and
 /// "Казахстаном" meets "Казахстан". Hangul and other scripts pass unchanged
 /// (Korean particles are handled by prefix matching).
@@ -229,8 +250,9 @@ struct TokenInfo {
     /// Entries that use this token, with the credit a match earns there
     /// (1 in a phrase, [`Tuning::answer_credit`] in the answer only).
     entries: Vec<(EntryIdx, f32)>,
-    /// Phrases with this token (each once).
-    phrases: Vec<PhraseId>,
+    /// Phrases made only of stop words that contain this token ("who are
+    /// you"): the candidates of a query made only of stop words.
+    stop_phrases: Vec<PhraseId>,
 }
 
 #[derive(Debug)]
@@ -252,6 +274,14 @@ pub struct Index {
     vocab: HashMap<String, TokenId>,
     tokens: Vec<TokenInfo>,
     phrases: Vec<PhraseInfo>,
+    /// The distinct tokens of each phrase.
+    phrase_tokens: Vec<Box<[TokenId]>>,
+    /// Each entry's phrases (they are stored entry by entry).
+    entry_phrases: Vec<Range<u32>>,
+    /// Each entry's tokens, sorted by id for binary search: the credit a
+    /// match earns there, and which of the entry's first 64 phrases hold the
+    /// token (so scoring visits only phrases that can match).
+    entry_tokens: Vec<Box<[EntryToken]>>,
     /// Character trigrams (of `^token$`) of content tokens, for typos of two
     /// or more edits in long words.
     trigrams: HashMap<[char; 3], Vec<TokenId>>,
@@ -298,7 +328,7 @@ impl Index {
     /// Builds the index for a validated knowledge base.
     pub fn build(kb: &KnowledgeBase, tuning: &Tuning) -> Index {
         let stemmers = Stemmers::new();
-        let mut vocab: HashMap<String, TokenId> = HashMap::new();
+        let mut vocab: HashMap<String, TokenId> = HashMap::default();
         let mut tokens: Vec<TokenInfo> = Vec::new();
         let mut intern = |word: String, tokens: &mut Vec<TokenInfo>| -> TokenId {
             let stop = is_stop_word(&word);
@@ -312,7 +342,7 @@ impl Index {
                     weight: 0.0,
                     selective: true,
                     entries: Vec::new(),
-                    phrases: Vec::new(),
+                    stop_phrases: Vec::new(),
                 });
                 (tokens.len() - 1) as TokenId
             });
@@ -324,7 +354,9 @@ impl Index {
         };
 
         let mut phrase_tokens: Vec<(EntryIdx, Vec<TokenId>, bool)> = Vec::new();
+        let mut entry_phrases: Vec<Range<u32>> = Vec::with_capacity(kb.entries().len());
         for (entry_idx, entry) in kb.entries().iter().enumerate() {
+            let first_phrase = phrase_tokens.len() as u32;
             let marker_keywords = entry.kind == crate::kb::Kind::OffTopic;
             let labelled = entry
                 .labels()
@@ -343,6 +375,7 @@ impl Index {
                     phrase_tokens.push((entry_idx, ids, label));
                 }
             }
+            entry_phrases.push(first_phrase..phrase_tokens.len() as u32);
             for tok in tokenize_all(&entry.answer) {
                 let id = intern(tok, &mut tokens);
                 let info = &mut tokens[id as usize];
@@ -359,9 +392,12 @@ impl Index {
             .collect();
 
         for (phrase_id, (entry, ids, _)) in phrase_tokens.iter().enumerate() {
+            let all_stop = ids.iter().all(|&i| tokens[i as usize].stop);
             for &id in ids {
                 let info = &mut tokens[id as usize];
-                info.phrases.push(phrase_id as PhraseId);
+                if all_stop {
+                    info.stop_phrases.push(phrase_id as PhraseId);
+                }
                 match info.entries.iter_mut().find(|e| e.0 == *entry) {
                     Some(slot) => slot.1 = 1.0,
                     None => info.entries.push((*entry, 1.0)),
@@ -377,7 +413,8 @@ impl Index {
             // and pillars in passing, which must not make those names common.
             let phrase_df = info.entries.iter().filter(|e| e.1 >= 1.0).count();
             let df = phrase_df.max(1) as f32;
-            info.selective = !info.stop && df <= (n * tuning.candidate_df_share).max(1.0);
+            info.selective =
+                !info.stop && df <= (n * tuning.candidate_df_share).clamp(1.0, MAX_SELECTIVE_DF);
             info.weight = if info.stop {
                 tuning.stop_weight
             } else if info.common {
@@ -405,8 +442,8 @@ impl Index {
             })
             .collect();
 
-        let mut trigrams: HashMap<[char; 3], Vec<TokenId>> = HashMap::new();
-        let mut deletions: HashMap<String, Vec<TokenId>> = HashMap::new();
+        let mut trigrams: HashMap<[char; 3], Vec<TokenId>> = HashMap::default();
+        let mut deletions: HashMap<String, Vec<TokenId>> = HashMap::default();
         for (id, info) in tokens.iter().enumerate() {
             if info.stop {
                 continue;
@@ -430,10 +467,41 @@ impl Index {
             }
         }
 
+        let mut entry_tokens: Vec<Vec<EntryToken>> = vec![Vec::new(); kb.entries().len()];
+        for (id, info) in tokens.iter().enumerate() {
+            for &(entry, credit) in &info.entries {
+                entry_tokens[entry].push(EntryToken {
+                    id: id as TokenId,
+                    credit,
+                    phrases: 0,
+                });
+            }
+        }
+        for (entry, range) in entry_phrases.iter().enumerate() {
+            for (bit, p) in range.clone().take(64).enumerate() {
+                for id in &phrase_tokens[p as usize].1 {
+                    let list = &mut entry_tokens[entry];
+                    if let Ok(i) = list.binary_search_by_key(id, |t| t.id) {
+                        list[i].phrases |= 1 << bit;
+                    }
+                }
+            }
+        }
+        let phrase_tokens = phrase_tokens
+            .into_iter()
+            .map(|(_, ids, _)| ids.into_boxed_slice())
+            .collect();
+
         Index {
             vocab,
             tokens,
             phrases,
+            phrase_tokens,
+            entry_phrases,
+            entry_tokens: entry_tokens
+                .into_iter()
+                .map(Vec::into_boxed_slice)
+                .collect(),
             trigrams,
             deletions,
             unknown_weight,
@@ -499,31 +567,47 @@ impl Index {
             let allowed = max_edits(len);
             let mut candidates: Vec<TokenId> = Vec::new();
             // One edit: the SymSpell deletion neighbourhood, both ways.
-            let variants = one_deletion_variants(word);
-            for variant in std::iter::once(word.to_owned()).chain(variants.iter().cloned()) {
-                if let Some(list) = self.deletions.get(&variant) {
+            if let Some(list) = self.deletions.get(word) {
+                candidates.extend_from_slice(list);
+            }
+            let mut variant = String::with_capacity(word.len());
+            for skip in 0..len {
+                variant.clear();
+                variant.extend(
+                    chars
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, _)| i != skip)
+                        .map(|(_, c)| c),
+                );
+                if let Some(list) = self.deletions.get(variant.as_str()) {
                     candidates.extend_from_slice(list);
                 }
             }
             // More edits in long words, and truncations ("infra" → "infrastructure"),
-            // through shared trigrams.
-            if allowed > 1 || len >= 5 {
-                let mut shared: HashMap<TokenId, usize> = HashMap::new();
+            // through shared trigrams, when one edit found nothing. Trigrams
+            // shared by very many words say little and are skipped.
+            if candidates.is_empty() && (allowed > 1 || len >= 5) {
+                let mut shared: Vec<TokenId> = Vec::new();
+                let mut skipped = 0;
                 for tri in trigrams_of(word) {
-                    if let Some(list) = self.trigrams.get(&tri) {
-                        for &id in list {
-                            *shared.entry(id).or_default() += 1;
-                        }
+                    match self.trigrams.get(&tri) {
+                        Some(list) if list.len() > MAX_TRIGRAM_POSTINGS => skipped += 1,
+                        Some(list) => shared.extend_from_slice(list),
+                        None => {}
                     }
                 }
                 // Two words within k edits share at least this many trigrams.
-                let needed = (len + 2).saturating_sub(2 + 3 * allowed).max(2);
-                candidates.extend(
-                    shared
-                        .into_iter()
-                        .filter(|&(_, n)| n >= needed)
-                        .map(|(id, _)| id),
-                );
+                let needed = (len + 2)
+                    .saturating_sub(2 + 3 * allowed)
+                    .saturating_sub(skipped)
+                    .max(2);
+                shared.sort_unstable();
+                for run in shared.chunk_by(|a, b| a == b) {
+                    if run.len() >= needed {
+                        candidates.push(run[0]);
+                    }
+                }
             }
             candidates.sort_unstable();
             candidates.dedup();
@@ -603,63 +687,10 @@ impl Index {
         if total_weight <= 0.0 {
             return Vec::new();
         }
-        // Which query tokens bring in candidates: the selective ones; failing
-        // that, any content token; failing that (a query of stop words only,
-        // "who are you"), the stop words, for phrases made only of stop words.
-        let any_selective = query.iter().any(|q| q.selective);
+        // A query of stop words only ("who are you") is scored on phrases
+        // made only of stop words.
         let any_content = query.iter().any(|q| !q.stop && !q.matches.is_empty());
-        let brings_candidates = |q: &QueryToken| {
-            if any_selective {
-                q.selective
-            } else if any_content {
-                !q.stop
-            } else {
-                true
-            }
-        };
-
-        // Query coverage: per entry, per query token, the best credited similarity.
-        let mut coverage: HashMap<EntryIdx, Vec<f32>> = HashMap::new();
-        for (qi, q) in query
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| brings_candidates(q))
-        {
-            for &(id, sim) in &q.matches {
-                let info = &self.tokens[id as usize];
-                if q.stop && any_content {
-                    continue;
-                }
-                if !any_content {
-                    // stop-word-only query: only entries with an all-stop phrase
-                    for &p in &info.phrases {
-                        let phrase = &self.phrases[p as usize];
-                        if phrase.all_stop {
-                            coverage
-                                .entry(phrase.entry)
-                                .or_insert_with(|| vec![0.0; query.len()]);
-                        }
-                    }
-                    continue;
-                }
-                for &(entry, credit) in &info.entries {
-                    let slot = coverage
-                        .entry(entry)
-                        .or_insert_with(|| vec![0.0; query.len()]);
-                    slot[qi] = slot[qi].max(sim * credit);
-                }
-            }
-        }
-        // Every other matched token counts for the candidates already found.
-        for (qi, q) in query.iter().enumerate() {
-            for &(id, sim) in &q.matches {
-                for (entry, credit) in &self.tokens[id as usize].entries {
-                    if let Some(slot) = coverage.get_mut(entry) {
-                        slot[qi] = slot[qi].max(sim * credit);
-                    }
-                }
-            }
-        }
+        let candidates = self.candidates(query);
 
         // Best similarity per known token, for phrase coverage.
         let mut best: Vec<(TokenId, f32)> = Vec::new();
@@ -671,58 +702,131 @@ impl Index {
                 }
             }
         }
-        // Per phrase: matched weight, how many of its words matched, and the
-        // weakest similarity among them.
-        let mut phrase_hits: HashMap<PhraseId, (f32, usize, f32)> = HashMap::new();
-        for &(id, sim) in &best {
-            let info = &self.tokens[id as usize];
-            for &p in &info.phrases {
-                let phrase = &self.phrases[p as usize];
-                if coverage.contains_key(&phrase.entry) && (any_content || phrase.all_stop) {
-                    let hit = phrase_hits.entry(p).or_insert((0.0, 0, 1.0));
-                    hit.0 += info.weight * sim;
-                    hit.1 += 1;
-                    hit.2 = hit.2.min(sim);
-                }
-            }
-        }
-        // Per entry: the best phrase coverage, and whether a label is there in
-        // full: every one of its words, function words included ("who are
-        // you" is not in "who's included"). An off-topic marker must be there
-        // as typed: "vists" is not "visas".
-        let mut phrase_cov: HashMap<EntryIdx, (f32, bool)> = HashMap::new();
-        for (p, (hit, matched, weakest)) in phrase_hits {
-            let phrase = &self.phrases[p as usize];
-            let cov = (hit / phrase.weight).min(1.0);
-            let slot = phrase_cov.entry(phrase.entry).or_default();
-            slot.0 = slot.0.max(cov);
-            let exact_enough = !self.off_topic[phrase.entry] || weakest >= 1.0;
-            slot.1 |= phrase.label && matched == phrase.len && exact_enough;
-        }
+        let best_sim = |id: TokenId| best.iter().find(|(b, _)| *b == id).map(|&(_, sim)| sim);
 
-        let mut ranked: Vec<Candidate> = coverage
+        let mut ranked: Vec<Candidate> = candidates
             .into_iter()
-            .map(|(entry, sims)| {
-                let covered: f32 = sims.iter().zip(query).map(|(s, q)| s * q.weight).sum();
-                let qcov = (covered / total_weight).min(1.0);
-                let (pcov, label_hit) = phrase_cov.get(&entry).copied().unwrap_or_default();
-                let alpha = if label_hit {
-                    tuning.label_phrase_weight
-                } else {
-                    tuning.phrase_weight
-                };
-                let score = pcov.powf(alpha) * qcov.powf(1.0 - alpha);
-                Candidate {
-                    entry,
-                    score,
-                    label_hit,
-                }
+            .map(|entry| {
+                self.score_entry(entry, query, total_weight, &best_sim, any_content, tuning)
             })
             .filter(|c| c.score > 0.0)
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         ranked.truncate(MAX_CANDIDATES);
         ranked
+    }
+
+    /// The entries a query reaches through the posting lists of its words:
+    /// the only ones scored. The selective (rare) words bring them in; failing
+    /// those, any content word; failing that (a query of stop words only,
+    /// "who are you"), phrases made only of stop words.
+    fn candidates(&self, query: &[QueryToken]) -> Vec<EntryIdx> {
+        let any_selective = query.iter().any(|q| q.selective);
+        let any_content = query.iter().any(|q| !q.stop && !q.matches.is_empty());
+        let mut seen: HashSet<EntryIdx> = HashSet::default();
+        let mut candidates: Vec<EntryIdx> = Vec::new();
+        for q in query {
+            for &(id, _) in &q.matches {
+                let info = &self.tokens[id as usize];
+                if !any_content {
+                    for &p in &info.stop_phrases {
+                        let entry = self.phrases[p as usize].entry;
+                        if seen.insert(entry) {
+                            candidates.push(entry);
+                        }
+                    }
+                } else if q.selective || (!any_selective && !q.stop) {
+                    for &(entry, _) in info.entries.iter().take(MAX_POSTINGS) {
+                        if seen.insert(entry) {
+                            candidates.push(entry);
+                        }
+                    }
+                }
+            }
+        }
+
+        candidates
+    }
+
+    /// How many entries a question is scored against. The index keeps this
+    /// far below the size of a large knowledge base (see `tests/scaling.rs`).
+    pub fn reach(&self, text: &str, tuning: &Tuning) -> usize {
+        let query: Vec<QueryToken> = tokenize(text)
+            .iter()
+            .map(|t| self.lookup(t, tuning))
+            .collect();
+        self.candidates(&query).len()
+    }
+
+    /// Scores one candidate entry: query coverage from its tokens, phrase
+    /// coverage and label hits from its phrases.
+    fn score_entry(
+        &self,
+        entry: EntryIdx,
+        query: &[QueryToken],
+        total_weight: f32,
+        best_sim: &impl Fn(TokenId) -> Option<f32>,
+        any_content: bool,
+        tuning: &Tuning,
+    ) -> Candidate {
+        let tokens = &self.entry_tokens[entry];
+        let mut phrase_mask = 0u64;
+        let covered: f32 = query
+            .iter()
+            .map(|q| {
+                let mut s = 0.0f32;
+                for &(id, sim) in &q.matches {
+                    if let Ok(i) = tokens.binary_search_by_key(&id, |t| t.id) {
+                        s = s.max(sim * tokens[i].credit);
+                        phrase_mask |= tokens[i].phrases;
+                    }
+                }
+                s * q.weight
+            })
+            .sum();
+        let qcov = (covered / total_weight).min(1.0);
+
+        // The best phrase coverage, and whether a label is there in full:
+        // every one of its words, function words included ("who are you" is
+        // not in "who's included"). An off-topic marker must be there as
+        // typed: "vists" is not "visas".
+        let mut pcov = 0.0f32;
+        let mut label_hit = false;
+        let range = self.entry_phrases[entry].clone();
+        for (bit, p) in range.enumerate() {
+            if bit < 64 && phrase_mask & (1 << bit) == 0 {
+                continue;
+            }
+            let phrase = &self.phrases[p as usize];
+            if !any_content && !phrase.all_stop {
+                continue;
+            }
+            let (mut hit, mut matched, mut weakest) = (0.0f32, 0usize, 1.0f32);
+            for &id in self.phrase_tokens[p as usize].iter() {
+                if let Some(sim) = best_sim(id) {
+                    hit += self.tokens[id as usize].weight * sim;
+                    matched += 1;
+                    weakest = weakest.min(sim);
+                }
+            }
+            if matched == 0 {
+                continue;
+            }
+            pcov = pcov.max((hit / phrase.weight).min(1.0));
+            let exact_enough = !self.off_topic[entry] || weakest >= 1.0;
+            label_hit |= phrase.label && matched == phrase.len && exact_enough;
+        }
+
+        let alpha = if label_hit {
+            tuning.label_phrase_weight
+        } else {
+            tuning.phrase_weight
+        };
+        Candidate {
+            entry,
+            score: pcov.powf(alpha) * qcov.powf(1.0 - alpha),
+            label_hit,
+        }
     }
 
     /// Ranks the query and decides the outcome.
