@@ -48,20 +48,12 @@ pub struct Tuning {
     pub suggest_min: f32,
     /// Weight of the phrase coverage (α) against the query coverage (1 - α).
     pub phrase_weight: f32,
-    /// The same α when the query contains a whole label of the entry (its name
-    /// or an alias): naming the thing is stronger evidence than sharing words.
-    pub label_phrase_weight: f32,
     /// Weight of a stop word ("the", "и", "은").
     pub stop_weight: f32,
     /// Weight of an everyday word the knowledge base does not use ("going").
     pub common_weight: f32,
     /// Weight of any other unknown word, relative to the rarest known word.
     pub unknown_factor: f32,
-    /// How the penalty of unknown words grows with their number `n`: as
-    /// `n^unknown_exponent`. Below 1, one unknown word in a short question
-    /// ("visa for uzbekistan") costs fully while the many unknown words of a
-    /// long chatty message cost less each.
-    pub unknown_exponent: f32,
     /// Factor on the weight of the knowledge base's context words ("korea",
     /// "silk"): they say what every question is about, not which entry it wants.
     pub context_factor: f32,
@@ -90,11 +82,9 @@ pub const TUNING: Tuning = Tuning {
     margin: 0.02,
     suggest_min: 0.30,
     phrase_weight: 0.2,
-    label_phrase_weight: 0.2,
     stop_weight: 0.1,
     common_weight: 1.0,
     unknown_factor: 1.2,
-    unknown_exponent: 1.0,
     context_factor: 1.0,
     answer_credit: 0.7,
     off_topic_ratio: 0.9,
@@ -668,22 +658,7 @@ impl Index {
     }
 
     fn rank_tokens(&self, query: &[QueryToken], tuning: &Tuning) -> Vec<Candidate> {
-        let unknown = query.iter().filter(|q| q.unknown).count();
-        let unknown_scale = if unknown > 1 {
-            (unknown as f32).powf(tuning.unknown_exponent - 1.0)
-        } else {
-            1.0
-        };
-        let total_weight: f32 = query
-            .iter()
-            .map(|q| {
-                if q.unknown {
-                    q.weight * unknown_scale
-                } else {
-                    q.weight
-                }
-            })
-            .sum();
+        let total_weight: f32 = query.iter().map(|q| q.weight).sum();
         if total_weight <= 0.0 {
             return Vec::new();
         }
@@ -817,11 +792,7 @@ impl Index {
             label_hit |= phrase.label && matched == phrase.len && exact_enough;
         }
 
-        let alpha = if label_hit {
-            tuning.label_phrase_weight
-        } else {
-            tuning.phrase_weight
-        };
+        let alpha = tuning.phrase_weight;
         Candidate {
             entry,
             score: pcov.powf(alpha) * qcov.powf(1.0 - alpha),
