@@ -106,8 +106,10 @@ const MAX_TRIGRAM_POSTINGS: usize = 400;
 
 /// How many ranked candidates a match keeps.
 pub const MAX_CANDIDATES: usize = 10;
-/// How many "did you mean" choices are offered at most.
+/// How many "did you mean" choices are offered at most...
 pub const MAX_CHOICES: usize = 3;
+/// ...and at least, when the knowledge base has that many candidates.
+pub const MIN_CHOICES: usize = 2;
 
 /// The verdict on a query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -145,9 +147,10 @@ pub struct Match {
 }
 
 impl Match {
-    /// The best candidate's score, or 0 when nothing matched at all.
+    /// The best answer candidate's score (not an off-topic entry's), or 0 when
+    /// nothing matched at all.
     pub fn score(&self) -> f32 {
-        self.candidates.first().map_or(0.0, |c| c.score)
+        self.best().map_or(0.0, |c| c.score)
     }
 
     /// The answered entry, when the outcome is `Answer`.
@@ -920,12 +923,17 @@ pub fn decide(
     } else {
         Outcome::Fallback
     };
+    // Two or three choices: those above `suggest_min`, topped up to two with
+    // the next best when only one is (a single "did you mean" is a guess).
     let choices = if outcome == Outcome::Clarify {
+        let strong = answers
+            .iter()
+            .take_while(|c| c.score >= tuning.suggest_min)
+            .count();
         answers
             .iter()
             .copied()
-            .filter(|c| c.score >= tuning.suggest_min)
-            .take(MAX_CHOICES)
+            .take(strong.clamp(MIN_CHOICES, MAX_CHOICES))
             .collect()
     } else {
         Vec::new()
@@ -1092,6 +1100,29 @@ mod tests {
         let m = decide(cands, &TUNING, |_| false);
         assert_eq!(m.outcome, Outcome::Clarify);
         assert_eq!(m.choices.len(), MAX_CHOICES);
+    }
+
+    #[test]
+    fn a_lone_strong_choice_is_topped_up_to_two() {
+        let m = decide(
+            vec![
+                Candidate {
+                    entry: 4,
+                    score: TUNING.clarify_min + 0.01,
+                    label_hit: false,
+                },
+                Candidate {
+                    entry: 5,
+                    score: TUNING.suggest_min / 2.0,
+                    label_hit: false,
+                },
+            ],
+            &TUNING,
+            |_| false,
+        );
+        assert_eq!(m.outcome, Outcome::Clarify);
+        let ids: Vec<usize> = m.choices.iter().map(|c| c.entry).collect();
+        assert_eq!(ids, [4, 5]);
     }
 
     #[test]
