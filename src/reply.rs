@@ -75,7 +75,13 @@ impl Reply {
         }
         if !self.related.is_empty() {
             let titles: Vec<&str> = self.related.iter().map(|c| c.title.as_str()).collect();
-            out.push_str("\nRelated: ");
+            // Under an answer they follow up on it; elsewhere (greeting,
+            // fallback) they are the main topics.
+            out.push_str(if self.title.is_some() {
+                "\nRelated: "
+            } else {
+                "\nTopics: "
+            });
             out.push_str(&titles.join(" · "));
         }
         out
@@ -150,6 +156,13 @@ mod tests {
         assert!(plain.starts_with("Q&A <test>\nBody with <script>"));
         assert!(plain.contains("\n\nSource: Paper"));
         assert!(plain.ends_with("Related: Why"));
+    }
+
+    #[test]
+    fn plain_text_calls_untitled_follow_ups_topics() {
+        let mut reply = Reply::note(Outcome::Fallback, "Sorry.");
+        reply.related = answer().related;
+        assert_eq!(reply.to_plain(), "Sorry.\nTopics: Why");
     }
 
     #[test]
