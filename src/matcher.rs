@@ -1,28 +1,33 @@
 //! Intent matching: from a user's text to ranked entries with a confidence and
 //! one of three outcomes (answer, clarify, fallback).
 //!
-//! The shape is "index, then score": [`Index::build`] turns every phrase of the
-//! knowledge base (titles, names, aliases, example questions) into token ids once.
-//! A query's tokens are looked up exactly, then by typo (strsim's Damerau-Levenshtein
-//! over candidates found through a character-trigram index), then by prefix
-//! (inflections: `Казахстане`, `카자흐스탄은`). Only entries reached through the
-//! posting lists of matched tokens are scored, so the cost per query follows the
-//! query, not the size of the knowledge base.
+//! The shape is "index, then score". [`Index::build`] turns every phrase of the
+//! knowledge base (titles, names, aliases, keywords, example questions) and
+//! every answer into stemmed token ids once. A query's words are looked up
+//! exactly (after Snowball stemming for English and Russian), then by prefix
+//! (Korean particles: `카자흐스탄은`), then as typos (strsim's Damerau-Levenshtein
+//! over candidates from a SymSpell deletion map and a character-trigram map).
+//! Only entries reached through the posting lists of the query's rarer words
+//! are scored, each from its own sorted token list, so the cost per query
+//! follows the query, not the size of the knowledge base.
 //!
 //! Scoring, per candidate entry:
-//! - *query coverage*: the weighted share of the query that the entry explains;
-//! - *phrase coverage*: the best weighted share of one of its phrases found in the
-//!   query (a whole alias such as "Bishkek" counts fully);
+//! - *query coverage*: the weighted share of the query that the entry explains
+//!   (a word found only in its answer earns partial credit);
+//! - *phrase coverage*: the best weighted share of one of its phrases found in
+//!   the query (a whole alias such as "Bishkek" counts fully);
 //! - `score = phrase_cov^α · query_cov^(1-α)`.
 //!
-//! Weights are inverse document frequencies, so rare topic words ("uranium")
-//! outweigh words every entry shares ("korea"), stop words weigh almost nothing,
-//! and a word the knowledge base has never seen weighs as much as the rarest
-//! topic word: "who is the president of the united states" is mostly words the
-//! topic does not explain, so it falls back instead of matching.
+//! Weights are BM25 inverse document frequencies, so rare topic words
+//! ("uranium") outweigh words many entries share ("korea"); stop words and
+//! everyday words weigh little; and a word the knowledge base has never seen
+//! weighs like its rarest word: "who is the president of the united states" is
+//! mostly words the topic does not explain, so it falls back. Off-topic entries
+//! ("weather", "visa", "capital") turn a question that names one of their
+//! markers into a polite fallback even when it also names a country.
 //!
 //! Every number that decides behaviour lives in [`Tuning`]; [`TUNING`] holds the
-//! values tuned on `tests/data/eval.jsonl`.
+//! values tuned on `tests/data/eval.jsonl` by `examples/tune.rs`.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -282,7 +287,6 @@ pub struct Index {
     /// typos, which in short words share no trigram ("waht", "what").
     deletions: HashMap<String, Vec<TokenId>>,
     unknown_weight: f32,
-    entry_count: usize,
     /// Which entries describe questions the bot does not answer.
     off_topic: Vec<bool>,
     stemmers: Stemmers,
@@ -498,7 +502,6 @@ impl Index {
             trigrams,
             deletions,
             unknown_weight,
-            entry_count: kb.entries().len(),
             off_topic: kb
                 .entries()
                 .iter()
@@ -832,11 +835,6 @@ impl Index {
     /// Is this entry one of the off-topic ones?
     pub fn is_off_topic(&self, entry: EntryIdx) -> bool {
         self.off_topic[entry]
-    }
-
-    /// Number of entries indexed.
-    pub fn entry_count(&self) -> usize {
-        self.entry_count
     }
 }
 
