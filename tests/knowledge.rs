@@ -138,16 +138,14 @@ fn evaluation_questions_are_not_copied_from_the_knowledge_base() {
         .iter()
         .flat_map(|e| e.examples.iter().map(|x| normalize(x)))
         .collect();
-    let cases = load_cases(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/eval.jsonl"
-    )))
-    .unwrap();
-    for case in &cases {
-        assert!(
-            !phrases.contains(&normalize(&case.q)),
-            "evaluation question copied from an example: {:?}",
-            case.q
-        );
+    for file in ["eval.jsonl", "heldout.jsonl"] {
+        let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
+        for case in load_cases(std::path::Path::new(&path)).unwrap() {
+            assert!(
+                !phrases.contains(&normalize(&case.q)),
+                "{file}: question copied from an example: {:?}",
+                case.q
+            );
+        }
     }
 }
