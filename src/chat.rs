@@ -8,6 +8,12 @@ use std::io::{self, BufRead, Write};
 
 use crate::engine::Engine;
 use crate::reply::{Choice, Reply};
+use crate::telegram::commands::{self, Command, Parsed};
+use crate::telegram::handlers;
+
+/// The name commands may be addressed to in the terminal (`/pillars@ksilk_bot`
+/// pasted from a group works; `@` is already stripped by [`classify`]).
+const TERMINAL_BOT_NAME: &str = "ksilk_bot";
 
 /// The commands the terminal understands, mirroring the bot's.
 pub const CHAT_HELP: &str = "Ask any question in your own words, or use a command:
@@ -52,22 +58,17 @@ fn classify(line: &str) -> Line<'_> {
     Line::Question(line)
 }
 
-/// Answers a command the way the bot does; unknown commands get a hint.
+/// Answers a command through the bot's own command table
+/// ([`commands::parse`] and [`handlers::run_command`]), so the terminal and
+/// Telegram agree; only `/help` differs (the terminal's mentions numbers and
+/// `/quit`), and an unknown command gets a hint.
 pub fn command_reply(engine: &Engine, name: &str, arg: &str) -> Reply {
     use crate::matcher::Outcome;
-    let by_id = |id: &str| engine.answer_for(id).unwrap_or_else(|| engine.fallback());
-    match name {
-        "start" if arg.is_empty() => engine.welcome(),
-        "start" => engine.answer_for(arg).unwrap_or_else(|| engine.welcome()),
-        "help" => Reply::note(Outcome::Answer, CHAT_HELP),
-        "pillars" => by_id("pillars"),
-        "countries" => by_id("countries"),
-        "summit" => by_id("korea-central-asia-summit"),
-        "about" => engine.about(),
-        "country" => engine.country(arg),
-        "ask" if arg.is_empty() => engine.usage("ask"),
-        "ask" => engine.respond(arg),
-        _ => Reply::note(
+    let text = format!("/{name} {arg}");
+    match commands::parse(text.trim_end(), TERMINAL_BOT_NAME) {
+        Parsed::Command(Command::Help) => Reply::note(Outcome::Answer, CHAT_HELP),
+        Parsed::Command(command) => handlers::run_command(engine, &command),
+        Parsed::OtherBot | Parsed::Unknown => Reply::note(
             Outcome::Fallback,
             format!("I don't know the command /{name}. Type /help to see what I understand."),
         ),

@@ -432,7 +432,9 @@ fn command_name(command: &Command) -> &'static str {
 }
 
 /// The reply to a command (other than `/help`, which is not a brain reply).
-fn run_command(brain: &dyn Brain, command: &Command) -> Reply {
+/// The terminal chat calls it too, so both front ends mean the same by every
+/// command.
+pub fn run_command(brain: &dyn Brain, command: &Command) -> Reply {
     let topic = |id: &str| brain.answer_for(id).unwrap_or_else(|| brain.respond(id));
     match command {
         Command::Start(payload) => {
