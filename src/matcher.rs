@@ -453,14 +453,15 @@ impl Index {
                         list.push(id);
                     }
                 }
-                for variant in
-                    std::iter::once(surface.clone()).chain(one_deletion_variants(surface))
-                {
-                    let list = deletions.entry(variant).or_default();
+                let mut add = |variant: &str| {
+                    let list = deletions.entry(variant.to_owned()).or_default();
                     if list.last() != Some(&id) {
                         list.push(id);
                     }
-                }
+                };
+                add(surface);
+                let chars: Vec<char> = surface.chars().collect();
+                for_each_deletion(&chars, &mut String::new(), &mut add);
             }
         }
 
@@ -566,20 +567,12 @@ impl Index {
             if let Some(list) = self.deletions.get(word) {
                 candidates.extend_from_slice(list);
             }
-            let mut variant = String::with_capacity(word.len());
-            for skip in 0..len {
-                variant.clear();
-                variant.extend(
-                    chars
-                        .iter()
-                        .enumerate()
-                        .filter(|&(i, _)| i != skip)
-                        .map(|(_, c)| c),
-                );
-                if let Some(list) = self.deletions.get(variant.as_str()) {
+            let mut buffer = String::with_capacity(word.len());
+            for_each_deletion(&chars, &mut buffer, |variant| {
+                if let Some(list) = self.deletions.get(variant) {
                     candidates.extend_from_slice(list);
                 }
-            }
+            });
             // More edits in long words, and truncations ("infra" → "infrastructure"),
             // through shared trigrams, when one edit found nothing. Trigrams
             // shared by very many words say little and are skipped.
@@ -863,18 +856,20 @@ fn typo_similarity(typed: &[char], known: &str, allowed: usize, tuning: &Tuning)
 }
 
 /// The token with each one of its characters deleted in turn.
-fn one_deletion_variants(token: &str) -> Vec<String> {
-    let chars: Vec<char> = token.chars().collect();
-    (0..chars.len())
-        .map(|skip| {
+/// Index and query build the same neighbourhood; `buffer` is reused so the
+/// query side allocates nothing per variant.
+fn for_each_deletion(chars: &[char], buffer: &mut String, mut f: impl FnMut(&str)) {
+    for skip in 0..chars.len() {
+        buffer.clear();
+        buffer.extend(
             chars
                 .iter()
                 .enumerate()
                 .filter(|&(i, _)| i != skip)
-                .map(|(_, c)| c)
-                .collect()
-        })
-        .collect()
+                .map(|(_, c)| c),
+        );
+        f(buffer);
+    }
 }
 
 /// Tokenises a long text (an answer) without the query-length cap.
