@@ -1,30 +1,23 @@
 //! The offline terminal conversation (`ksilk chat`).
 //!
 //! It uses the same [`Engine`] and the same reply texts as the Telegram bot; only
-//! the rendering differs (numbered choices instead of buttons). The loop is
-//! generic over its input and output so tests drive it with byte buffers.
+//! the rendering differs (numbered choices instead of buttons). It picks the
+//! reply language by the same rules: the question's language, else the one
+//! pinned with `/lang`, else English. The loop is generic over its input and
+//! output so tests drive it with byte buffers.
 
 use std::io::{self, BufRead, Write};
 
 use crate::engine::Engine;
+use crate::lang::{Lang, LangPrefs, parse_lang_arg};
 use crate::reply::{Choice, Reply};
 use crate::telegram::commands::{self, Command, Parsed};
 use crate::telegram::handlers;
+use crate::texts::{fill, texts};
 
 /// The name commands may be addressed to in the terminal (`/pillars@ksilk_bot`
 /// pasted from a group works; `@` is already stripped by [`classify`]).
 const TERMINAL_BOT_NAME: &str = "ksilk_bot";
-
-/// The commands the terminal understands, mirroring the bot's.
-pub const CHAT_HELP: &str = "Ask any question in your own words, or use a command:
-  /pillars      the four partnership pillars
-  /countries    the five Central Asian countries
-  /country <name>  one country, e.g. /country kyrgyzstan
-  /summit       the Korea-Central Asia Summit
-  /about        the source, its date, and what it does not say
-  /help         this text
-  /quit         leave (Ctrl-D works too)
-When I offer numbered choices, type the number to pick one.";
 
 /// What one line of input asks for.
 #[derive(Debug, PartialEq)]
@@ -62,16 +55,40 @@ fn classify(line: &str) -> Line<'_> {
 /// ([`commands::parse`] and [`handlers::run_command`]), so the terminal and
 /// Telegram agree; only `/help` differs (the terminal's mentions numbers and
 /// `/quit`), and an unknown command gets a hint.
-pub fn command_reply(engine: &Engine, name: &str, arg: &str) -> Reply {
+pub fn command_reply(engine: &Engine, name: &str, arg: &str, prefs: LangPrefs) -> Reply {
     use crate::matcher::Outcome;
+    let lang = prefs.without_text();
     let text = format!("/{name} {arg}");
     match commands::parse(text.trim_end(), TERMINAL_BOT_NAME) {
-        Parsed::Command(Command::Help) => Reply::note(Outcome::Answer, CHAT_HELP),
-        Parsed::Command(command) => handlers::run_command(engine, &command),
+        Parsed::Command(Command::Help) => Reply::note(Outcome::Answer, lang, texts(lang).chat_help),
+        Parsed::Command(command) => handlers::run_command(engine, &command, prefs),
         Parsed::OtherBot | Parsed::Unknown => Reply::note(
             Outcome::Fallback,
-            format!("I don't know the command /{name}. Type /help to see what I understand."),
+            lang,
+            fill(texts(lang).unknown_command_named, &[("command", name)]),
         ),
+    }
+}
+
+/// `/lang` in the terminal: pins a language, or says how to.
+fn pin_language(arg: &str, prefs: &mut LangPrefs) -> Reply {
+    use crate::matcher::Outcome;
+    let current = prefs.without_text();
+    match parse_lang_arg(arg) {
+        Ok(Some(lang)) => {
+            prefs.pinned = Some(lang);
+            let text = fill(texts(lang).lang_pinned, &[("language", lang.native_name())]);
+            Reply::note(Outcome::Answer, lang, text)
+        }
+        Ok(None) => {
+            let t = texts(current);
+            Reply::note(
+                Outcome::Answer,
+                current,
+                format!("{}\n{}", t.lang_prompt, t.lang_usage),
+            )
+        }
+        Err(_) => Reply::note(Outcome::Fallback, current, texts(current).lang_usage),
     }
 }
 
@@ -85,12 +102,12 @@ pub fn run_chat<R: BufRead, W: Write>(
     mut output: W,
     interactive: bool,
 ) -> io::Result<()> {
-    writeln!(output, "{}\n", engine.welcome().to_plain())?;
-    writeln!(
-        output,
-        "(offline mode: /help for commands, /quit to leave)\n"
-    )?;
+    let mut prefs = LangPrefs::default();
+    let lang = prefs.without_text();
+    writeln!(output, "{}\n", engine.welcome(lang).to_plain())?;
+    writeln!(output, "{}\n", texts(lang).chat_banner)?;
     let mut pending: Vec<Choice> = Vec::new();
+    let mut last_lang: Lang = lang;
     let mut raw = Vec::new();
     loop {
         if interactive {
@@ -102,28 +119,34 @@ pub fn run_chat<R: BufRead, W: Write>(
             break;
         }
         let line = String::from_utf8_lossy(&raw);
+        // Picks and commands carry no language of their own: they answer in
+        // the language of the choices offered, or the pinned one.
+        let quiet = prefs.without_text();
         let reply = match classify(&line) {
             Line::Empty => continue,
             Line::Quit => break,
             Line::Pick(n) if (1..=pending.len()).contains(&n) => engine
-                .answer_for(&pending[n - 1].id)
-                .unwrap_or_else(|| engine.fallback()),
+                .answer_for(&pending[n - 1].id, last_lang)
+                .unwrap_or_else(|| engine.fallback(last_lang)),
             Line::Pick(_) if !pending.is_empty() => {
+                let count = pending.len().to_string();
                 writeln!(
                     output,
-                    "Please pick a number from 1 to {}, or ask a new question.\n",
-                    pending.len()
+                    "{}\n",
+                    fill(texts(last_lang).pick_range, &[("count", &count)])
                 )?;
                 continue;
             }
-            Line::Pick(_) => engine.respond(&line),
-            Line::Command(name, arg) => command_reply(engine, name, arg),
-            Line::Question(q) => engine.respond(q),
+            Line::Pick(_) => engine.respond(&line, quiet),
+            Line::Command("lang", arg) => pin_language(arg, &mut prefs),
+            Line::Command(name, arg) => command_reply(engine, name, arg, prefs),
+            Line::Question(q) => engine.respond(q, prefs.for_text(q)),
         };
+        last_lang = reply.lang;
         pending = reply.choices.clone();
         writeln!(output, "{}\n", reply.to_plain())?;
     }
-    writeln!(output, "Goodbye!")?;
+    writeln!(output, "{}", texts(prefs.without_text()).goodbye)?;
     output.flush()
 }
 
@@ -162,9 +185,9 @@ mod tests {
     #[test]
     fn a_number_picks_a_did_you_mean_choice() {
         let engine = Engine::embedded().unwrap();
-        let clarify = engine.respond("energy");
+        let clarify = engine.respond("energy", Lang::En);
         assert!(clarify.choices.len() >= 2, "{clarify:?}");
-        let first = engine.answer_for(&clarify.choices[0].id).unwrap();
+        let first = engine.answer_for(&clarify.choices[0].id, Lang::En).unwrap();
         let out = chat("energy\n1\n");
         assert!(out.contains("  1. "), "{out}");
         assert!(out.contains(&first.body), "{out}");
@@ -185,6 +208,27 @@ mod tests {
         );
         assert!(out.contains("water resources and tourism"), "{out}");
         assert!(out.contains("I don't know the command /nope"), "{out}");
+    }
+
+    #[test]
+    fn replies_follow_the_question_language() {
+        let out = chat(
+            "какие четыре направления у инициативы?\n카자흐스탄과는 어떤 분야에서 협력하나요?\n",
+        );
+        assert!(out.contains("Источник: The Korea Times"), "{out}");
+        assert!(out.contains("출처: The Korea Times"), "{out}");
+    }
+
+    #[test]
+    fn lang_pins_the_language_for_text_that_shows_none() {
+        let out = chat("/lang ru\nKazakhstan\n/lang\n/lang xx\n");
+        assert!(out.contains("Готово"), "{out}");
+        assert!(out.contains("Казахстан\n"), "{out}");
+        assert!(out.contains(texts(Lang::Ru).lang_prompt), "{out}");
+        assert!(out.contains(texts(Lang::Ru).lang_usage), "{out}");
+        assert!(out.trim_end().ends_with(texts(Lang::Ru).goodbye), "{out}");
+        let english = chat("/lang ru\nwhat are the pillars\n");
+        assert!(english.contains("Source: The Korea Times"), "{english}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::engine::Engine;
 use crate::eval;
 use crate::kb::{KbError, KnowledgeBase};
+use crate::lang::{self, Lang};
 use crate::matcher::{Match, Outcome};
 
 /// Answers questions about Korea's K-Silk Road initiative for Central Asia,
@@ -43,6 +44,9 @@ enum Command {
         /// Print one JSON object per question.
         #[arg(long)]
         json: bool,
+        /// Reply in this language (en, ru, ko) whatever the question's.
+        #[arg(long, value_name = "LANG")]
+        lang: Option<Lang>,
         /// The question; without it, questions are read from stdin, one per line.
         question: Vec<String>,
     },
@@ -76,9 +80,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
                 .map(|()| ExitCode::SUCCESS)
                 .map_err(anyhow::Error::from)
         }
-        Command::Ask { json, question } => {
+        Command::Ask {
+            json,
+            lang,
+            question,
+        } => {
             let engine = load_engine(kb)?;
-            ask(&engine, json, &question).map(|()| ExitCode::SUCCESS)
+            ask(&engine, json, lang, &question).map(|()| ExitCode::SUCCESS)
         }
         Command::Check => Ok(check(kb)),
         Command::Eval { file } => {
@@ -158,6 +166,8 @@ pub struct AskJson<'a> {
     pub outcome: Outcome,
     pub intent: Option<String>,
     pub score: f64,
+    /// The language of the reply.
+    pub lang: Lang,
     pub reply: String,
     pub suggestions: Vec<SuggestionJson>,
 }
@@ -174,15 +184,23 @@ fn rounded(score: f32) -> f64 {
     (f64::from(score) * 10_000.0).round() / 10_000.0
 }
 
+/// The reply language of `ask`: the forced one, else the question's, else
+/// English (there is no chat or Telegram user to ask).
+fn reply_lang(forced: Option<Lang>, query: &str) -> Lang {
+    forced.unwrap_or_else(|| lang::choose(query, None, None))
+}
+
 /// Builds the `ask --json` object for a question.
-pub fn ask_json<'a>(engine: &Engine, query: &'a str) -> AskJson<'a> {
+pub fn ask_json<'a>(engine: &Engine, query: &'a str, forced: Option<Lang>) -> AskJson<'a> {
+    let lang = reply_lang(forced, query);
     let m: Match = engine.match_intent(query);
-    let reply = engine.render_reply(&m);
+    let reply = engine.render_reply(&m, lang);
     AskJson {
         query,
         outcome: m.outcome,
         intent: m.answer().map(|i| engine.kb().entry(i).id.clone()),
         score: rounded(m.score()),
+        lang,
         reply: reply.to_plain(),
         suggestions: m
             .choices
@@ -191,7 +209,7 @@ pub fn ask_json<'a>(engine: &Engine, query: &'a str) -> AskJson<'a> {
                 let entry = engine.kb().entry(c.entry);
                 SuggestionJson {
                     intent: entry.id.clone(),
-                    title: entry.title.clone(),
+                    title: entry.title.get(lang).to_owned(),
                     score: rounded(c.score),
                 }
             })
@@ -199,14 +217,20 @@ pub fn ask_json<'a>(engine: &Engine, query: &'a str) -> AskJson<'a> {
     }
 }
 
-fn ask(engine: &Engine, json: bool, question: &[String]) -> anyhow::Result<()> {
+fn ask(
+    engine: &Engine,
+    json: bool,
+    forced: Option<Lang>,
+    question: &[String],
+) -> anyhow::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let answer = |out: &mut dyn Write, q: &str| -> anyhow::Result<()> {
         if json {
-            serde_json::to_writer(&mut *out, &ask_json(engine, q))?;
+            serde_json::to_writer(&mut *out, &ask_json(engine, q, forced))?;
             writeln!(out)?;
         } else {
-            writeln!(out, "{}\n", engine.respond(q).to_plain())?;
+            let reply = engine.respond(q, reply_lang(forced, q));
+            writeln!(out, "{}\n", reply.to_plain())?;
         }
         Ok(())
     };
@@ -258,7 +282,7 @@ fn check(path: Option<&Path>) -> ExitCode {
             for source in engine.kb().sources() {
                 println!(
                     "source: {} (every evidence quote found verbatim)",
-                    source.citation()
+                    source.citation(Lang::En)
                 );
             }
             ExitCode::SUCCESS

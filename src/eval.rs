@@ -1,11 +1,16 @@
 //! Evaluation: runs a labelled question set through the engine and reports
-//! accuracy per category, the off-topic rejection rate, and every failure.
+//! accuracy per category and per language, the off-topic rejection rate, the
+//! wrong answers apart from fallbacks and "did you mean", the reply language,
+//! and every failure.
 //!
 //! The file is JSON Lines, one case a line:
-//! `{"q": "...", "intent": "kazakhstan" | null, "category": "typo", "accept": ["other-id"]}`.
+//! `{"q": "...", "intent": "kazakhstan" | null, "category": "typo", "lang": "ru", "accept": ["other-id"]}`.
 //! `intent: null` marks an off-topic question, which must fall back. An in-scope
 //! question is right only when the engine *answers* with the labelled intent (or
-//! one listed in `accept`): a "did you mean" is not counted as right.
+//! one listed in `accept`): a "did you mean" is not counted as right, and an
+//! answer with another intent is counted as *wrong*, which is worse than not
+//! answering. `lang` (optional: `en`, `ru`, `ko`, `mixed`) is the question's
+//! language; a Russian or Korean question must be answered in that language.
 //!
 //! It lives in the library, not in a test, so that `ksilk eval` and the accuracy
 //! test report the very same numbers.
@@ -18,6 +23,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::engine::Engine;
+use crate::lang::{self, Lang};
 use crate::matcher::Outcome;
 
 /// One labelled question.
@@ -31,6 +37,9 @@ pub struct EvalCase {
     /// Other ids that are equally correct answers.
     #[serde(default)]
     pub accept: Vec<String>,
+    /// The question's language: `en`, `ru`, `ko` or `mixed`.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 impl EvalCase {
@@ -72,6 +81,11 @@ pub struct Verdict {
     pub got: Option<String>,
     pub score: f32,
     pub correct: bool,
+    /// It answered, and with an entry the label does not accept (for an
+    /// off-topic question: it answered at all).
+    pub wrong: bool,
+    /// The language the reply would be in.
+    pub reply_lang: Lang,
 }
 
 /// Correct and total counts.
@@ -102,6 +116,14 @@ impl Tally {
 pub struct EvalReport {
     pub verdicts: Vec<Verdict>,
     pub by_category: BTreeMap<String, Tally>,
+    /// By the question's language (`-` when the case gives none).
+    pub by_lang: BTreeMap<String, Tally>,
+    /// In-scope questions answered with a wrong intent.
+    pub in_scope_wrong: Tally,
+    /// In-scope questions that got a "did you mean".
+    pub in_scope_clarified: Tally,
+    /// Russian and Korean questions answered in their own language.
+    pub reply_lang_right: Tally,
     /// In-scope questions answered with the right intent.
     pub in_scope: Tally,
     /// Off-topic questions that fell back.
@@ -121,6 +143,10 @@ pub fn run_eval(engine: &Engine, cases: &[EvalCase]) -> EvalReport {
     let mut report = EvalReport {
         verdicts: Vec::with_capacity(cases.len()),
         by_category: BTreeMap::new(),
+        by_lang: BTreeMap::new(),
+        in_scope_wrong: Tally::default(),
+        in_scope_clarified: Tally::default(),
+        reply_lang_right: Tally::default(),
         in_scope: Tally::default(),
         off_topic: Tally::default(),
         off_topic_not_answered: Tally::default(),
@@ -134,6 +160,8 @@ pub fn run_eval(engine: &Engine, cases: &[EvalCase]) -> EvalReport {
                 .as_ref()
                 .is_some_and(|got| got == expected || case.accept.contains(got)),
         };
+        let wrong = answered.is_some() && !correct;
+        let reply_lang = lang::choose(&case.q, None, None);
         if case.is_off_topic() {
             report.off_topic.add(correct);
             report
@@ -141,7 +169,19 @@ pub fn run_eval(engine: &Engine, cases: &[EvalCase]) -> EvalReport {
                 .add(m.outcome != Outcome::Answer);
         } else {
             report.in_scope.add(correct);
+            report.in_scope_wrong.add(wrong);
+            report.in_scope_clarified.add(m.outcome == Outcome::Clarify);
         }
+        if let Some(asked) = case.lang.as_deref().and_then(Lang::from_code)
+            && asked != Lang::En
+        {
+            report.reply_lang_right.add(reply_lang == asked);
+        }
+        report
+            .by_lang
+            .entry(case.lang.clone().unwrap_or_else(|| "-".to_owned()))
+            .or_default()
+            .add(correct);
         report
             .by_category
             .entry(case.category.clone())
@@ -158,6 +198,8 @@ pub fn run_eval(engine: &Engine, cases: &[EvalCase]) -> EvalReport {
             got,
             score: m.score(),
             correct,
+            wrong,
+            reply_lang,
         });
     }
     report
@@ -176,12 +218,32 @@ impl fmt::Display for EvalReport {
                 tally.rate() * 100.0
             )?;
         }
+        if self.by_lang.len() > 1 {
+            writeln!(f, "\n{:<14} {:>8} {:>9}", "language", "correct", "accuracy")?;
+            for (lang, tally) in &self.by_lang {
+                writeln!(
+                    f,
+                    "{:<14} {:>4}/{:<3} {:>8.1}%",
+                    lang,
+                    tally.correct,
+                    tally.total,
+                    tally.rate() * 100.0
+                )?;
+            }
+        }
         writeln!(
             f,
-            "\nin scope:  {}/{} answered with the right intent ({:.1}%)",
+            "\nin scope:  {}/{} answered with the right intent ({:.1}%); {} wrong answer(s) ({:.1}%), {} \"did you mean\", {} fell back",
             self.in_scope.correct,
             self.in_scope.total,
-            self.in_scope.rate() * 100.0
+            self.in_scope.rate() * 100.0,
+            self.in_scope_wrong.correct,
+            self.in_scope_wrong.rate() * 100.0,
+            self.in_scope_clarified.correct,
+            self.in_scope.total
+                - self.in_scope.correct
+                - self.in_scope_wrong.correct
+                - self.in_scope_clarified.correct,
         )?;
         writeln!(
             f,
@@ -193,13 +255,35 @@ impl fmt::Display for EvalReport {
             self.off_topic_not_answered.total,
             self.off_topic_not_answered.rate() * 100.0
         )?;
+        let all = self.in_scope.total + self.off_topic.total;
+        let wrong = self.in_scope_wrong.correct + self.off_topic.total
+            - self.off_topic_not_answered.correct;
+        writeln!(
+            f,
+            "wrong answers: {wrong}/{all} ({:.1}%) of all questions",
+            if all == 0 {
+                0.0
+            } else {
+                wrong as f64 * 100.0 / all as f64
+            }
+        )?;
+        if self.reply_lang_right.total > 0 {
+            writeln!(
+                f,
+                "reply language: {}/{} Russian and Korean questions answered in their language ({:.1}%)",
+                self.reply_lang_right.correct,
+                self.reply_lang_right.total,
+                self.reply_lang_right.rate() * 100.0
+            )?;
+        }
         let failures: Vec<&Verdict> = self.failures().collect();
         if !failures.is_empty() {
             writeln!(f, "\nfailures ({}):", failures.len())?;
             for v in failures {
                 writeln!(
                     f,
-                    "  [{}] {:?}: expected {}, got {:?} {} ({:.3})",
+                    "  {}[{}] {:?}: expected {}, got {:?} {} ({:.3})",
+                    if v.wrong { "WRONG " } else { "" },
                     v.case.category,
                     v.case.q,
                     v.case.intent.as_deref().unwrap_or("fallback"),
@@ -223,6 +307,7 @@ mod tests {
             intent: intent.map(Into::into),
             category: "test".into(),
             accept: Vec::new(),
+            lang: None,
         }
     }
 
@@ -267,6 +352,42 @@ mod tests {
             }
         );
         assert_eq!(report.failures().count(), 1);
+    }
+
+    #[test]
+    fn wrong_answers_are_counted_apart_from_fallbacks() {
+        let engine = Engine::embedded().unwrap();
+        let cases = [
+            case("Kyrgyzstan", Some("pillars")),
+            case("qwertyuiop zxcvbnm", Some("pillars")),
+            case("Kyrgyzstan", None),
+        ];
+        let report = run_eval(&engine, &cases);
+        let wrong: Vec<bool> = report.verdicts.iter().map(|v| v.wrong).collect();
+        assert_eq!(wrong, [true, false, true]);
+        assert_eq!(report.in_scope_wrong.correct, 1);
+        assert!(
+            report.to_string().contains("wrong answers: 2/3"),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn reply_language_is_checked_for_russian_and_korean_questions() {
+        let engine = Engine::embedded().unwrap();
+        let mut ru = case("какие страны участвуют?", Some("countries"));
+        ru.lang = Some("ru".into());
+        let mut ko = case("Kazakhstan", Some("kazakhstan"));
+        ko.lang = Some("ko".into());
+        let report = run_eval(&engine, &[ru, ko]);
+        assert_eq!(
+            report.reply_lang_right,
+            Tally {
+                correct: 1,
+                total: 2
+            }
+        );
+        assert_eq!(report.by_lang.len(), 2);
     }
 
     #[test]

@@ -106,10 +106,10 @@ pub fn knowledge_base(entries: usize, seed: u64) -> KnowledgeBase {
             .collect();
         list.push(serde_json::json!({
             "id": format!("e{e}"),
-            "title": format!("{a} {b}"),
+            "title": in_every_language(&format!("{a} {b}")),
             "aliases": [a.clone(), b.clone(), format!("{b} {}", topics[0])],
             "examples": examples,
-            "answer": format!("Synthetic answer about {a}."),
+            "answer": in_every_language(&format!("Synthetic answer about {a}.")),
             "source": "synthetic",
             "evidence": ["synthetic fact"],
             "related": [format!("e{}", (e + 1) % entries.max(2))],
@@ -119,10 +119,10 @@ pub fn knowledge_base(entries: usize, seed: u64) -> KnowledgeBase {
         list[0]["related"] = serde_json::json!([]);
     }
     let json = serde_json::json!({
-        "scope": "a synthetic topic",
+        "scope": in_every_language("a synthetic topic"),
         "sources": [{
             "id": "synthetic", "title": "Synthetic", "publisher": "ksilk",
-            "published": "never", "file": "synthetic.txt"
+            "published": in_every_language("never"), "file": "synthetic.txt"
         }],
         "menu": ["e0"],
         "topics": list,
@@ -133,6 +133,12 @@ pub fn knowledge_base(entries: usize, seed: u64) -> KnowledgeBase {
         &[("synthetic.txt", SOURCE_TEXT)],
     )
     .unwrap_or_else(|e| panic!("the synthetic knowledge base is invalid: {e}"))
+}
+
+/// A user-facing text: synthetic entries say the same in every language,
+/// which keeps every translation rule.
+fn in_every_language(text: &str) -> serde_json::Value {
+    serde_json::json!({"en": text, "ru": text, "ko": text})
 }
 
 /// `count` questions about random entries of a synthetic knowledge base of

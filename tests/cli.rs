@@ -79,6 +79,7 @@ fn ask_json_prints_exactly_one_object_with_the_documented_fields() {
         keys,
         [
             "intent",
+            "lang",
             "outcome",
             "query",
             "reply",
@@ -95,13 +96,52 @@ fn ask_json_prints_exactly_one_object_with_the_documented_fields() {
     assert_eq!(v["intent"], "kyrgyzstan");
     let score = v["score"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&score));
-    assert!(
-        v["reply"]
-            .as_str()
-            .unwrap()
-            .contains("water resources and tourism")
-    );
+    assert_eq!(v["lang"], "ru", "a Cyrillic question gets a Russian reply");
+    let reply = v["reply"].as_str().unwrap();
+    assert!(reply.contains("водных ресурсов и туризма"), "{reply}");
+    assert!(reply.contains("Источник: The Korea Times"), "{reply}");
     assert_eq!(v["suggestions"], Value::Array(vec![]));
+}
+
+#[test]
+fn ask_lang_forces_the_reply_language() {
+    let out = ksilk(
+        &[
+            "ask",
+            "--json",
+            "--lang",
+            "ko",
+            "What are the four pillars?",
+        ],
+        "",
+    );
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["lang"], "ko");
+    assert_eq!(v["intent"], "pillars");
+    assert!(v["reply"].as_str().unwrap().contains("출처:"), "{v}");
+    let out = ksilk(&["ask", "--lang", "de", "pillars"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown language"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ask_json_reply_language_follows_the_question() {
+    let input = "카자흐스탄과는 어떤 분야에서 협력하나요?\nKazakhstan\nкорея и казахстн в каких сферах будут сотрудничать\n";
+    let out = ksilk(&["ask", "--json"], input);
+    let langs: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["lang"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(langs, ["ko", "en", "ru"]);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod support;
 
 use std::time::Duration;
 
+use ksilk::lang::Lang;
 use serde_json::Value;
 use support::fixtures::{self, group_chat, private_chat, user};
 use support::mock::{BOT_USERNAME, Mock, Outcome as CallOutcome, Sent};
@@ -169,7 +170,7 @@ async fn startup_registers_menus_and_asks_only_for_needed_updates() {
 async fn start_greets_and_offers_topic_buttons() {
     let (mock, _running) = support::bot_with_engine().await;
     let sent = ask(&mock, 1001, "/start").await;
-    let welcome = engine().welcome();
+    let welcome = engine().welcome(Lang::En);
     assert_eq!(sent.text, shown(&welcome));
     assert_eq!(sent.parse_mode.as_deref(), Some("HTML"));
     assert!(sent.link_preview_disabled);
@@ -190,14 +191,17 @@ async fn deep_link_payload_answers_that_topic() {
     let (mock, _running) = support::bot_with_engine().await;
     let e = engine();
     let sent = ask(&mock, 1002, "/start pillars").await;
-    assert_eq!(sent.text, shown(&e.answer_for("pillars").unwrap()));
+    assert_eq!(
+        sent.text,
+        shown(&e.answer_for("pillars", Lang::En).unwrap())
+    );
     let sent = ask(&mock, 1002, "/start korea-central-asia-summit").await;
     assert_eq!(
         sent.text,
-        shown(&e.answer_for("korea-central-asia-summit").unwrap())
+        shown(&e.answer_for("korea-central-asia-summit", Lang::En).unwrap())
     );
     let sent = ask(&mock, 1002, "/start no-such-topic").await;
-    assert_eq!(sent.text, shown(&e.welcome()));
+    assert_eq!(sent.text, shown(&e.welcome(Lang::En)));
     assert_nothing_rejected(&mock);
 }
 
@@ -206,26 +210,35 @@ async fn commands_answer_through_the_brain() {
     let (mock, _running) = support::bot_with_engine().await;
     let e = engine();
     let cases = [
-        ("/pillars", shown(&e.answer_for("pillars").unwrap())),
-        ("/countries", shown(&e.answer_for("countries").unwrap())),
+        (
+            "/pillars",
+            shown(&e.answer_for("pillars", Lang::En).unwrap()),
+        ),
+        (
+            "/countries",
+            shown(&e.answer_for("countries", Lang::En).unwrap()),
+        ),
         (
             "/summit",
-            shown(&e.answer_for("korea-central-asia-summit").unwrap()),
+            shown(&e.answer_for("korea-central-asia-summit", Lang::En).unwrap()),
         ),
-        ("/about", shown(&e.about())),
+        ("/about", shown(&e.about(Lang::En))),
         (
             "/country kyrgystan",
-            shown(&e.answer_for("kyrgyzstan").unwrap()),
+            shown(&e.answer_for("kyrgyzstan", Lang::En).unwrap()),
         ),
         (
             "/country Kazakhstan",
-            shown(&e.answer_for("kazakhstan").unwrap()),
+            shown(&e.answer_for("kazakhstan", Lang::En).unwrap()),
         ),
         (
             "/ask What are the four pillars?",
-            shown(&e.respond("What are the four pillars?")),
+            shown(&e.respond("What are the four pillars?", Lang::En)),
         ),
-        ("/Pillars", shown(&e.answer_for("pillars").unwrap())),
+        (
+            "/Pillars",
+            shown(&e.answer_for("pillars", Lang::En).unwrap()),
+        ),
     ];
     for (command, expected) in cases {
         let sent = ask(&mock, 1003, command).await;
@@ -260,7 +273,7 @@ async fn commands_without_an_argument_get_a_usage_hint() {
         ("/country \u{200B}", "country"),
     ] {
         let sent = ask(&mock, 1004, command).await;
-        assert_eq!(sent.text, shown(&e.usage(usage)), "{command:?}");
+        assert_eq!(sent.text, shown(&e.usage(usage, Lang::En)), "{command:?}");
     }
     let sent = ask(&mock, 1004, "/weather").await;
     assert!(sent.text.contains("/help"), "{}", sent.text);
@@ -278,7 +291,11 @@ async fn private_text_is_answered() {
         "What's the weather in Paris?",
     ] {
         let sent = ask(&mock, 1005, question).await;
-        assert_eq!(sent.text, shown(&e.respond(question)), "{question}");
+        assert_eq!(
+            sent.text,
+            shown(&e.respond(question, Lang::En)),
+            "{question}"
+        );
         assert!(sent.link_preview_disabled);
     }
     assert_nothing_rejected(&mock);
@@ -288,7 +305,7 @@ async fn private_text_is_answered() {
 async fn groups_answer_commands_mentions_and_replies_only() {
     let (mock, _running) = support::bot_with_engine().await;
     let e = engine();
-    let pillars = shown(&e.answer_for("pillars").unwrap());
+    let pillars = shown(&e.answer_for("pillars", Lang::En).unwrap());
 
     // Answered, each as a reply to the asking message.
     let answered = [
@@ -297,13 +314,13 @@ async fn groups_answer_commands_mentions_and_replies_only() {
         ("/pillars@KSILK_TEST_BOT", pillars.clone()),
         (
             "@ksilk_test_bot what are the four pillars?",
-            shown(&e.respond("what are the four pillars?")),
+            shown(&e.respond("what are the four pillars?", Lang::En)),
         ),
         (
             "Hey @ksilk_test_bot, tell me about Kazakhstan",
-            shown(&e.respond("Hey , tell me about Kazakhstan")),
+            shown(&e.respond("Hey , tell me about Kazakhstan", Lang::En)),
         ),
-        ("/ask", shown(&e.usage("ask"))),
+        ("/ask", shown(&e.usage("ask", Lang::En))),
     ];
     for (text, expected) in &answered {
         let before = mock.sent_to(GROUP).len();
@@ -329,7 +346,7 @@ async fn groups_answer_commands_mentions_and_replies_only() {
     })
     .await;
     let sent = &mock.sent_to(GROUP)[before];
-    assert_eq!(sent.text, shown(&e.respond("and Kyrgyzstan?")));
+    assert_eq!(sent.text, shown(&e.respond("and Kyrgyzstan?", Lang::En)));
     assert_eq!(sent.reply_to, pushed.message_id);
 
     // Ignored: other bots' commands, chatter, replies to others, media,
@@ -387,8 +404,8 @@ async fn inline_mode_returns_ranked_articles() {
     let (mock, _running) = support::bot_with_engine().await;
     let e = engine();
     for (query, expected) in [
-        ("kazakhstan", e.search("kazakhstan", 10)),
-        ("", e.search("", 10)),
+        ("kazakhstan", e.search("kazakhstan", 10, Lang::En)),
+        ("", e.search("", 10, Lang::En)),
     ] {
         let before = mock.calls_to("answerInlineQuery").len();
         let pushed = mock.push(fixtures::inline_query(601, query));
@@ -459,7 +476,7 @@ async fn buttons_answer_and_always_acknowledge() {
     );
     assert_eq!(
         mock.sent_to(1006)[before].text,
-        shown(&e.answer_for(&id).unwrap())
+        shown(&e.answer_for(&id, Lang::En).unwrap())
     );
 
     // Group: the answer quotes the message with the button.
@@ -477,7 +494,10 @@ async fn buttons_answer_and_always_acknowledge() {
     })
     .await;
     let answer = &mock.sent_to(GROUP)[before + 1];
-    assert_eq!(answer.text, shown(&e.answer_for("kazakhstan").unwrap()));
+    assert_eq!(
+        answer.text,
+        shown(&e.answer_for("kazakhstan", Lang::En).unwrap())
+    );
     assert_eq!(answer.reply_to, Some(group_welcome.message_id));
 
     // Stale, foreign and inline-message buttons: a polite toast, no message.
@@ -539,7 +559,7 @@ async fn clarify_offers_choices_as_buttons_that_work() {
     .await;
     assert_eq!(
         mock.sent_to(1007)[before].text,
-        shown(&engine().answer_for("kazakhstan").unwrap())
+        shown(&engine().answer_for("kazakhstan", Lang::En).unwrap())
     );
     assert_nothing_rejected(&mock);
 }
@@ -578,7 +598,10 @@ async fn odd_updates_neither_crash_nor_answer() {
     // The bot is alive and still answers the same chat afterwards, and nothing
     // else was sent (only the answer to "Kazakhstan" and the sentinel).
     let sent = ask(&mock, chat, "/pillars").await;
-    assert_eq!(sent.text, shown(&engine().answer_for("pillars").unwrap()));
+    assert_eq!(
+        sent.text,
+        shown(&engine().answer_for("pillars", Lang::En).unwrap())
+    );
     tokio::time::sleep(Duration::from_millis(100)).await;
     let all = mock.sent();
     assert_eq!(all.len(), 5, "{all:#?}");
@@ -632,7 +655,7 @@ async fn hostile_text_never_causes_a_bad_request() {
     .await;
     assert_nothing_rejected(&mock);
     // Blank messages get the /ask usage hint rather than a fallback.
-    let usage = shown(&engine().usage("ask"));
+    let usage = shown(&engine().usage("ask", Lang::En));
     for chat in [2002, 2003, 2005] {
         assert_eq!(mock.sent_to(chat)[0].text, usage, "chat {chat}");
     }
@@ -688,7 +711,10 @@ async fn panics_are_contained_and_apologised_for() {
     );
     // The same chat's worker survived: the next update from it is answered.
     let sent = ask(&mock, chat, "/pillars").await;
-    assert_eq!(sent.text, shown(&engine().answer_for("pillars").unwrap()));
+    assert_eq!(
+        sent.text,
+        shown(&engine().answer_for("pillars", Lang::En).unwrap())
+    );
     let sent = ask(&mock, chat, PANIC).await;
     assert!(sent.text.starts_with("Sorry"));
     ask(&mock, chat, "/summit").await;

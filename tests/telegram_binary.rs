@@ -5,6 +5,7 @@
 
 mod support;
 
+use ksilk::lang::Lang;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -160,11 +161,11 @@ async fn the_binary_answers_and_stops_gracefully_on_sigterm_and_ctrl_c() {
         let sent = mock.sent();
         assert_eq!(
             sent[0].text,
-            shown(&engine().answer_for("pillars").unwrap())
+            shown(&engine().answer_for("pillars", Lang::En).unwrap())
         );
         assert_eq!(
             sent[1].text,
-            shown(&engine().respond("Tell me about Kazakhstan"))
+            shown(&engine().respond("Tell me about Kazakhstan", Lang::En))
         );
 
         let took = bot.stop(signal).await;

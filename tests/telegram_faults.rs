@@ -9,6 +9,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use ksilk::lang::Lang;
 use ksilk::telegram::{Options, Settings, StartError, run_with};
 use support::mock::{Fault, FloodLimits, Mock, Outcome as CallOutcome, TOKEN};
 use support::{PATIENCE, Running, engine, fast_options, fixtures, shown};
@@ -76,14 +77,14 @@ async fn transient_faults_lose_no_reply() {
     )
     .await;
     assert_eq!(faulted(&mock), injected, "every injected fault was hit");
-    let expected = shown(&engine().respond("What are the four pillars?"));
+    let expected = shown(&engine().respond("What are the four pillars?", Lang::En));
     for &chat in &chats {
         assert_eq!(mock.sent_to(chat)[0].text, expected);
     }
     assert_eq!(
         mock.sent_to(3100)
             .iter()
-            .filter(|s| s.text == shown(&engine().answer_for("kazakhstan").unwrap()))
+            .filter(|s| s.text == shown(&engine().answer_for("kazakhstan", Lang::En).unwrap()))
             .count(),
         1,
         "the button answer arrived once"
@@ -112,7 +113,7 @@ async fn throttle_waits_out_retry_after() {
     );
     assert_eq!(
         mock.sent()[0].text,
-        shown(&engine().answer_for("pillars").unwrap())
+        shown(&engine().answer_for("pillars", Lang::En).unwrap())
     );
 }
 
@@ -278,7 +279,7 @@ async fn production_entry_point_answers_and_stops() {
     mock.wait_sent(1, PATIENCE).await;
     assert_eq!(
         mock.sent()[0].text,
-        shown(&engine().answer_for("countries").unwrap())
+        shown(&engine().answer_for("countries", Lang::En).unwrap())
     );
     let begun = Instant::now();
     stop.send(()).expect("the bot is running");

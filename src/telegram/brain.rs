@@ -3,58 +3,60 @@
 //! Production uses [`Engine`]. The trait exists so the front end's tests can
 //! wrap the engine to misbehave on purpose (panic on a given question, return a
 //! 10,000-character answer) and prove that the bot survives it; nothing here
-//! duplicates the engine's logic, every method forwards to it.
+//! duplicates the engine's logic, every method forwards to it. Every method
+//! takes the reply language; the front end chooses it ([`crate::lang`]).
 
 use crate::engine::Engine;
+use crate::lang::Lang;
 use crate::reply::Reply;
 
 /// The questions the front end asks the brain. See [`Engine`] for semantics.
 pub trait Brain: Send + Sync + 'static {
     /// Free text to an answer, a "did you mean", or a fallback.
-    fn respond(&self, text: &str) -> Reply;
+    fn respond(&self, text: &str, lang: Lang) -> Reply;
     /// The answer for an entry id (a button, a deep link); `None` if unknown.
-    fn answer_for(&self, id: &str) -> Option<Reply>;
+    fn answer_for(&self, id: &str, lang: Lang) -> Option<Reply>;
     /// `/country <name>`.
-    fn country(&self, name: &str) -> Reply;
+    fn country(&self, name: &str, lang: Lang) -> Reply;
     /// Inline mode: ranked answers, best first.
-    fn search(&self, text: &str, limit: usize) -> Vec<Reply>;
+    fn search(&self, text: &str, limit: usize, lang: Lang) -> Vec<Reply>;
     /// `/start`.
-    fn welcome(&self) -> Reply;
+    fn welcome(&self, lang: Lang) -> Reply;
     /// `/about`.
-    fn about(&self) -> Reply;
+    fn about(&self, lang: Lang) -> Reply;
     /// The usage hint for a command that needs an argument.
-    fn usage(&self, command: &str) -> Reply;
+    fn usage(&self, command: &str, lang: Lang) -> Reply;
     /// One line for the "ready" log: what the knowledge base holds.
     fn stats(&self) -> String;
 }
 
 impl Brain for Engine {
-    fn respond(&self, text: &str) -> Reply {
-        Engine::respond(self, text)
+    fn respond(&self, text: &str, lang: Lang) -> Reply {
+        Engine::respond(self, text, lang)
     }
 
-    fn answer_for(&self, id: &str) -> Option<Reply> {
-        Engine::answer_for(self, id)
+    fn answer_for(&self, id: &str, lang: Lang) -> Option<Reply> {
+        Engine::answer_for(self, id, lang)
     }
 
-    fn country(&self, name: &str) -> Reply {
-        Engine::country(self, name)
+    fn country(&self, name: &str, lang: Lang) -> Reply {
+        Engine::country(self, name, lang)
     }
 
-    fn search(&self, text: &str, limit: usize) -> Vec<Reply> {
-        Engine::search(self, text, limit)
+    fn search(&self, text: &str, limit: usize, lang: Lang) -> Vec<Reply> {
+        Engine::search(self, text, limit, lang)
     }
 
-    fn welcome(&self) -> Reply {
-        Engine::welcome(self)
+    fn welcome(&self, lang: Lang) -> Reply {
+        Engine::welcome(self, lang)
     }
 
-    fn about(&self) -> Reply {
-        Engine::about(self)
+    fn about(&self, lang: Lang) -> Reply {
+        Engine::about(self, lang)
     }
 
-    fn usage(&self, command: &str) -> Reply {
-        Engine::usage(self, command)
+    fn usage(&self, command: &str, lang: Lang) -> Reply {
+        Engine::usage(self, command, lang)
     }
 
     fn stats(&self) -> String {

@@ -12,6 +12,9 @@
 use teloxide::types::{BotCommand, BotCommandScope};
 use teloxide::utils::command::{BotCommands, ParseError};
 
+use crate::lang::Lang;
+use crate::texts::texts;
+
 /// I answer questions about Korea's K-Silk Road initiative for Central Asia.
 /// Ask in your own words, or use a command:
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
@@ -72,9 +75,18 @@ pub fn addressed_to_other(text: &str, bot_username: &str) -> bool {
     }
 }
 
-/// The `/help` text (plain; the caller escapes it).
-pub fn help_text() -> String {
-    Command::descriptions().to_string()
+/// The `/help` text in a language (plain; the caller escapes it). The
+/// command list is the one the parser accepts; the descriptions are the
+/// language's ([`crate::texts`]).
+pub fn help_text(lang: Lang) -> String {
+    let t = texts(lang);
+    let mut out = t.help_intro.to_owned();
+    for c in Command::bot_commands() {
+        let name = c.command.trim_start_matches('/');
+        let description = t.command(name).unwrap_or(&c.description);
+        out.push_str(&format!("\n/{name} — {description}"));
+    }
+    out
 }
 
 /// The menus to register: the full list for private chats, and one without
@@ -158,6 +170,11 @@ mod tests {
                 assert!((1..=256).contains(&c.description.chars().count()), "{c:?}");
             }
         }
-        assert!(help_text().contains("/country"));
+        for lang in Lang::ALL {
+            let help = help_text(lang);
+            assert!(help.contains("/country"), "{help}");
+            assert!(help.starts_with(texts(lang).help_intro), "{help}");
+        }
+        assert!(help_text(Lang::Ru).contains("пять стран"));
     }
 }

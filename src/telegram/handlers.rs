@@ -40,7 +40,9 @@ use super::commands::{self, Command, Parsed};
 use super::delivery::{Failure, RetryPolicy, deliver};
 use super::redact::redact;
 use super::render::{self, MAX_INLINE_RESULTS, Outgoing};
+use crate::lang::{Lang, LangPrefs};
 use crate::reply::Reply;
+use crate::texts::texts;
 
 /// Longest question passed to the brain. Telegram itself caps messages at
 /// 4096 characters; the cap guards against anything else feeding us more.
@@ -50,17 +52,6 @@ const MAX_INLINE_CHARS: usize = 256;
 /// How long Telegram may cache inline results for a query. The knowledge
 /// base changes only with a new release, so a few minutes is safe.
 const INLINE_CACHE_SECS: u32 = 300;
-
-const HINT_TEXT_ONLY: &str = "I can only read text. Send me your question as a message, for example: What are the four pillars? (/help lists the commands.)";
-const HINT_UNKNOWN_COMMAND: &str =
-    "I don't know that command. Send /help to see what I can do, or just ask a question.";
-const TOAST_STALE_TOPIC: &str =
-    "That topic is no longer available. Send /start to see the current topics.";
-const TOAST_OLD_BUTTON: &str =
-    "This button is from an older version of me. Send /start for fresh ones.";
-const TOAST_NO_CHAT: &str = "Open a chat with me to read this topic.";
-const SORRY: &str = "Sorry, something went wrong on my side. Please try again, or send /help.";
-const TOAST_SORRY: &str = "Sorry, something went wrong. Please try again.";
 
 /// The requester the handlers need: `Bot` or `Throttle<Bot>` (or any other
 /// adaptor stack) whose requests can be held across an await.
@@ -124,9 +115,10 @@ async fn message_endpoint<R: Api>(bot: R, msg: Message, me: Me, ctx: Arc<Ctx>) -
         let (bot, ctx, addressed) = (bot.clone(), Arc::clone(&ctx), Arc::clone(&addressed));
         let (chat, place) = (msg.chat.id, Place::of(&msg.chat));
         let reply_to = (place != Place::Private).then_some(msg.id);
+        let lang = lang_prefs(&msg).for_text(msg.text().unwrap_or(""));
         async move {
             if addressed.load(Ordering::Relaxed) {
-                let sorry = vec![render::note(SORRY)];
+                let sorry = vec![render::note(texts(lang).sorry)];
                 let _ = send(&bot, &ctx, chat, place, reply_to, sorry, "apology").await;
             }
         }
@@ -137,8 +129,9 @@ async fn message_endpoint<R: Api>(bot: R, msg: Message, me: Me, ctx: Arc<Ctx>) -
 async fn callback_endpoint<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
     let recover = {
         let (bot, ctx, id) = (bot.clone(), Arc::clone(&ctx), query.id.clone());
+        let lang = user_lang(query.from.language_code.as_deref());
         async move {
-            let answer = bot.answer_callback_query(id).text(TOAST_SORRY);
+            let answer = bot.answer_callback_query(id).text(texts(lang).toast_sorry);
             let _ = deliver(&ctx.retry, "answerCallbackQuery (apology)", answer).await;
         }
     };
@@ -214,13 +207,31 @@ impl std::fmt::Display for Place {
     }
 }
 
+/// A fixed hint instead of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// Stickers, photos, voice: ask in text.
+    TextOnly,
+    /// A command we do not know.
+    UnknownCommand,
+}
+
+impl Hint {
+    fn text(self, lang: Lang) -> &'static str {
+        match self {
+            Hint::TextOnly => texts(lang).hint_text_only,
+            Hint::UnknownCommand => texts(lang).hint_unknown_command,
+        }
+    }
+}
+
 /// What to do with a message.
 #[derive(Debug, PartialEq)]
 pub enum Route {
     /// Not for us (or nothing to say): stay silent.
     Ignore,
     /// Reply with a fixed hint.
-    Hint(&'static str),
+    Hint(Hint),
     Command(Command),
     /// A question, with our @mention removed.
     Question(String),
@@ -246,7 +257,7 @@ pub fn route(msg: &Message, me: &Me) -> Route {
     let Some(text) = msg.text() else {
         let is_content = matches!(msg.kind, MessageKind::Common(_));
         return if place == Place::Private && is_content {
-            Route::Hint(HINT_TEXT_ONLY)
+            Route::Hint(Hint::TextOnly)
         } else {
             Route::Ignore
         };
@@ -262,7 +273,7 @@ pub fn route(msg: &Message, me: &Me) -> Route {
                     .and_then(|w| w.split_once('@'))
                     .is_some_and(|(_, name)| name.eq_ignore_ascii_case(username));
                 if place == Place::Private || names_us {
-                    Route::Hint(HINT_UNKNOWN_COMMAND)
+                    Route::Hint(Hint::UnknownCommand)
                 } else {
                     Route::Ignore
                 }
@@ -339,10 +350,27 @@ fn cap(text: &str, max_chars: usize) -> &str {
     }
 }
 
+/// The user's language as Telegram reports it (see [`Lang::from_telegram`]).
+fn user_lang(code: Option<&str>) -> Lang {
+    Lang::from_telegram(code)
+}
+
+/// What decides a message's reply language besides its text.
+fn lang_prefs(msg: &Message) -> LangPrefs {
+    LangPrefs {
+        pinned: None,
+        user: msg
+            .from
+            .as_ref()
+            .map(|u| user_lang(u.language_code.as_deref())),
+    }
+}
+
 /// Logs what was asked about and how it went: never the text, never who.
 fn log_outcome(kind: &str, place: Place, reply: &Reply) {
     log::info!(
-        "{kind} in {place} chat: outcome={} intent={} score={:.2}",
+        "{kind} in {place} chat: lang={} outcome={} intent={} score={:.2}",
+        reply.lang,
         format!("{:?}", reply.outcome).to_lowercase(),
         reply.intent.as_deref().unwrap_or("-"),
         reply.score
@@ -366,10 +394,12 @@ async fn on_message<R: Api>(
     let reply_to = (place != Place::Private).then_some(msg.id);
     let chat = msg.chat.id;
     let brain = &ctx.brain;
+    let prefs = lang_prefs(&msg);
     let (reply, what) = match route {
         Route::Ignore => return Ok(()),
         Route::Hint(hint) => {
             log::info!("hint in {place} chat");
+            let hint = hint.text(prefs.without_text());
             return send(
                 &bot,
                 &ctx,
@@ -383,21 +413,22 @@ async fn on_message<R: Api>(
         }
         Route::Question(text) => {
             let text = cap(&text, MAX_QUESTION_CHARS);
+            let lang = prefs.for_text(text);
             let reply = if is_blank(text) {
-                brain.usage("ask")
+                brain.usage("ask", lang)
             } else {
-                brain.respond(text)
+                brain.respond(text, lang)
             };
             log_outcome("question", place, &reply);
             (reply, "answer")
         }
         Route::Command(Command::Help) => {
             log::info!("command /help in {place} chat");
-            let help = render::note(&commands::help_text());
+            let help = render::note(&commands::help_text(prefs.without_text()));
             return send(&bot, &ctx, chat, place, reply_to, vec![help], "help").await;
         }
         Route::Command(command) => {
-            let reply = run_command(brain.as_ref(), &command);
+            let reply = run_command(brain.as_ref(), &command, prefs);
             log_outcome(
                 &format!("command /{}", command_name(&command)),
                 place,
@@ -433,39 +464,48 @@ fn command_name(command: &Command) -> &'static str {
 
 /// The reply to a command (other than `/help`, which is not a brain reply).
 /// The terminal chat calls it too, so both front ends mean the same by every
-/// command.
-pub fn run_command(brain: &dyn Brain, command: &Command) -> Reply {
-    let topic = |id: &str| brain.answer_for(id).unwrap_or_else(|| brain.respond(id));
+/// command. A command's argument, when it has one, decides the language like
+/// any question; otherwise the chat's and the user's preferences do.
+pub fn run_command(brain: &dyn Brain, command: &Command, prefs: LangPrefs) -> Reply {
+    let lang = prefs.without_text();
+    let topic = |id: &str| {
+        brain
+            .answer_for(id, lang)
+            .unwrap_or_else(|| brain.respond(id, lang))
+    };
     match command {
         Command::Start(payload) => {
             // Deep links (t.me/bot?start=pillars) arrive as `/start pillars`.
             let payload = payload.trim();
             if payload.is_empty() {
-                brain.welcome()
+                brain.welcome(lang)
             } else {
-                brain.answer_for(payload).unwrap_or_else(|| brain.welcome())
+                brain
+                    .answer_for(payload, lang)
+                    .unwrap_or_else(|| brain.welcome(lang))
             }
         }
         Command::Ask(question) => {
             let question = cap(question, MAX_QUESTION_CHARS);
             if is_blank(question) {
-                brain.usage("ask")
+                brain.usage("ask", lang)
             } else {
-                brain.respond(question)
+                brain.respond(question, prefs.for_text(question))
             }
         }
         Command::Country(name) => {
             if is_blank(name) {
-                brain.usage("country")
+                brain.usage("country", lang)
             } else {
-                brain.country(cap(name, MAX_INLINE_CHARS))
+                let name = cap(name, MAX_INLINE_CHARS);
+                brain.country(name, prefs.for_text(name))
             }
         }
         Command::Countries => topic("countries"),
         Command::Pillars => topic("pillars"),
         Command::Summit => topic("korea-central-asia-summit"),
-        Command::About => brain.about(),
-        Command::Help => brain.welcome(),
+        Command::About => brain.about(lang),
+        Command::Help => brain.welcome(lang),
     }
 }
 
@@ -508,8 +548,9 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
         .data
         .as_deref()
         .map_or(Action::Unknown, callback::decode);
+    let lang = user_lang(query.from.language_code.as_deref());
     let reply = match &action {
-        Action::Answer(id) => ctx.brain.answer_for(id),
+        Action::Answer(id) => ctx.brain.answer_for(id, lang),
         Action::Unknown => None,
     };
     // The message the button was under; absent for inline-mode messages.
@@ -519,9 +560,9 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
         .map(|m| (m.chat().id, Place::of(m.chat()), m.id()));
     let toast = match (&reply, &action, target) {
         (Some(_), _, Some(_)) => None,
-        (Some(_), _, None) => Some(TOAST_NO_CHAT),
-        (None, Action::Answer(_), _) => Some(TOAST_STALE_TOPIC),
-        (None, Action::Unknown, _) => Some(TOAST_OLD_BUTTON),
+        (Some(_), _, None) => Some(texts(lang).toast_no_chat),
+        (None, Action::Answer(_), _) => Some(texts(lang).toast_stale_topic),
+        (None, Action::Unknown, _) => Some(texts(lang).toast_old_button),
     };
     // Always answer the query first: it stops the button's spinner, and
     // Telegram expects it within seconds.
@@ -557,7 +598,12 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
 
 async fn on_inline<R: Api>(bot: R, query: InlineQuery, ctx: Arc<Ctx>) -> HandlerResult {
     let text = cap(query.query.trim(), MAX_INLINE_CHARS);
-    let replies = ctx.brain.search(text, MAX_INLINE_RESULTS);
+    let lang = crate::lang::choose(
+        text,
+        None,
+        Some(user_lang(query.from.language_code.as_deref())),
+    );
+    let replies = ctx.brain.search(text, MAX_INLINE_RESULTS, lang);
     let results = render::inline_results(&replies);
     log::info!(
         "inline query: results={} top={} score={:.2}",

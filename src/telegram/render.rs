@@ -52,7 +52,7 @@ pub fn messages(reply: &Reply) -> Vec<Outgoing> {
     if pieces.is_empty() {
         // The brain promises a body, but an empty message would be a 400, so
         // say something true instead of nothing.
-        pieces.push(escape_html("Sorry, I have no answer for that."));
+        pieces.push(escape_html(crate::texts::texts(reply.lang).no_answer));
     }
     let keyboard = keyboard(reply);
     let last = pieces.len() - 1;
@@ -177,6 +177,7 @@ mod tests {
     fn answer(id: &str, body: &str) -> Reply {
         Reply {
             outcome: Outcome::Answer,
+            lang: crate::lang::Lang::En,
             intent: Some(id.into()),
             score: 0.9,
             title: Some(format!("Title of {id}")),
@@ -213,7 +214,7 @@ mod tests {
 
     #[test]
     fn empty_reply_still_says_something() {
-        let reply = Reply::note(Outcome::Fallback, "  ");
+        let reply = Reply::note(Outcome::Fallback, crate::lang::Lang::En, "  ");
         let out = messages(&reply);
         assert_eq!(out.len(), 1);
         assert!(!out[0].html.trim().is_empty());
@@ -224,7 +225,7 @@ mod tests {
         let replies = vec![
             answer("kazakhstan", "First line.\nSecond."),
             answer("kazakhstan", "dup"),
-            Reply::note(Outcome::Fallback, "no"),
+            Reply::note(Outcome::Fallback, crate::lang::Lang::En, "no"),
             answer("pillars", &"x".repeat(300)),
         ];
         let results = inline_results(&replies);

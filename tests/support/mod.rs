@@ -14,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ksilk::engine::Engine;
+use ksilk::lang::Lang;
 use ksilk::reply::{Choice, Outcome, Reply};
 use ksilk::telegram::delivery::RetryPolicy;
 use ksilk::telegram::handlers::Api;
@@ -89,6 +90,7 @@ impl Scripted {
             "Korea & Central Asia <trade> \"energy\" ties — 한국 🇰🇿 and more. ".repeat(12);
         Reply {
             outcome: Outcome::Answer,
+            lang: Lang::En,
             intent: Some("k-silk-road".to_owned()),
             score: 1.0,
             title: Some("A very long answer".to_owned()),
@@ -103,7 +105,7 @@ impl Scripted {
     }
 
     pub fn clarify_reply() -> Reply {
-        let mut reply = Reply::note(Outcome::Clarify, "Did you mean one of these?");
+        let mut reply = Reply::note(Outcome::Clarify, Lang::En, "Did you mean one of these?");
         reply.score = 0.4;
         reply.choices = vec![
             choice("pillars", "The pillars"),
@@ -115,7 +117,7 @@ impl Scripted {
 }
 
 impl Brain for Scripted {
-    fn respond(&self, text: &str) -> Reply {
+    fn respond(&self, text: &str, lang: Lang) -> Reply {
         if text.contains(PANIC) {
             panic!("scripted panic while answering");
         }
@@ -125,37 +127,37 @@ impl Brain for Scripted {
         if text.contains(CLARIFY) {
             return Self::clarify_reply();
         }
-        self.engine.respond(text)
+        self.engine.respond(text, lang)
     }
 
-    fn answer_for(&self, id: &str) -> Option<Reply> {
+    fn answer_for(&self, id: &str, lang: Lang) -> Option<Reply> {
         if id == PANIC_TOPIC {
             panic!("scripted panic on a button");
         }
-        self.engine.answer_for(id)
+        self.engine.answer_for(id, lang)
     }
 
-    fn country(&self, name: &str) -> Reply {
-        self.engine.country(name)
+    fn country(&self, name: &str, lang: Lang) -> Reply {
+        self.engine.country(name, lang)
     }
 
-    fn search(&self, text: &str, limit: usize) -> Vec<Reply> {
+    fn search(&self, text: &str, limit: usize, lang: Lang) -> Vec<Reply> {
         if text.contains(PANIC) {
             panic!("scripted panic in inline mode");
         }
-        self.engine.search(text, limit)
+        self.engine.search(text, limit, lang)
     }
 
-    fn welcome(&self) -> Reply {
-        self.engine.welcome()
+    fn welcome(&self, lang: Lang) -> Reply {
+        self.engine.welcome(lang)
     }
 
-    fn about(&self) -> Reply {
-        self.engine.about()
+    fn about(&self, lang: Lang) -> Reply {
+        self.engine.about(lang)
     }
 
-    fn usage(&self, command: &str) -> Reply {
-        self.engine.usage(command)
+    fn usage(&self, command: &str, lang: Lang) -> Reply {
+        self.engine.usage(command, lang)
     }
 
     fn stats(&self) -> String {

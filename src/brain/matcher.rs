@@ -29,15 +29,13 @@
 //! Every number that decides behaviour lives in [`Tuning`]; [`TUNING`] holds the
 //! values tuned on `tests/data/eval.jsonl` by `examples/tune.rs`.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use rust_stemmers::{Algorithm, Stemmer};
-
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{is_common_word, is_stop_word};
+use crate::morph::Stemmers;
 use crate::normalize::tokenize;
 
 /// All thresholds and weights in one place.
@@ -194,38 +192,6 @@ struct EntryToken {
     phrases: u64,
 }
 
-/// Snowball stemmers, so that "cooperate" meets "cooperation" and
-/// "Казахстаном" meets "Казахстан". Hangul and other scripts pass unchanged
-/// (Korean particles are handled by prefix matching).
-struct Stemmers {
-    english: Stemmer,
-    russian: Stemmer,
-}
-
-impl Stemmers {
-    fn new() -> Stemmers {
-        Stemmers {
-            english: Stemmer::create(Algorithm::English),
-            russian: Stemmer::create(Algorithm::Russian),
-        }
-    }
-
-    /// The indexed form of a normalised token.
-    fn term<'a>(&self, token: &'a str) -> Cow<'a, str> {
-        match token.chars().next() {
-            Some('a'..='z') => self.english.stem(token),
-            Some('\u{0400}'..='\u{04FF}') => self.russian.stem(token),
-            _ => Cow::Borrowed(token),
-        }
-    }
-}
-
-impl std::fmt::Debug for Stemmers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Stemmers(english, russian)")
-    }
-}
-
 fn is_hangul(token: &str) -> bool {
     token
         .chars()
@@ -373,11 +339,15 @@ impl Index {
                 }
             }
             entry_phrases.push(first_phrase..phrase_tokens.len() as u32);
-            for tok in tokenize_all(&entry.answer) {
-                let id = intern(tok, &mut tokens);
-                let info = &mut tokens[id as usize];
-                if info.entries.last().map(|e| e.0) != Some(entry_idx) {
-                    info.entries.push((entry_idx, tuning.answer_credit));
+            // Answers in every language are vocabulary too: a Russian or
+            // Korean question meets the words of the translated answer.
+            for (_, answer) in entry.answer.iter() {
+                for tok in tokenize_all(answer) {
+                    let id = intern(tok, &mut tokens);
+                    let info = &mut tokens[id as usize];
+                    if info.entries.last().map(|e| e.0) != Some(entry_idx) {
+                        info.entries.push((entry_idx, tuning.answer_credit));
+                    }
                 }
             }
         }

@@ -751,6 +751,69 @@ pub fn is_stop_word(token: &str) -> bool {
     STOP_WORDS.binary_search(&token).is_ok()
 }
 
+/// English question words: never stop words, and the surest sign that a
+/// Latin-script message is written in English.
+const ENGLISH_QUESTION_WORDS: &[&str] = &[
+    "how", "what", "when", "where", "which", "who", "whom", "whose", "why",
+];
+
+/// Is this lower-case ASCII word an English function, question or everyday
+/// word, and so evidence that a Latin-script text is English rather than a
+/// name or Uzbek (see [`crate::lang::detect`])?
+pub fn is_english_marker(word: &str) -> bool {
+    word.is_ascii()
+        && word.len() > 1
+        && (ENGLISH_QUESTION_WORDS.contains(&word) || is_stop_word(word) || is_common_word(word))
+}
+
+/// Russian and Korean question words with the English word that asks the
+/// same; Korean ones are listed as stems (after [`crate::morph::korean_stem`]).
+/// Sorted by the first column.
+const QUESTION_WORDS: &[(&str, &str)] = &[
+    ("где", "where"),
+    ("зачем", "why"),
+    ("как", "how"),
+    ("какая", "which"),
+    ("какие", "which"),
+    ("каким", "which"),
+    ("какими", "which"),
+    ("каких", "which"),
+    ("какого", "which"),
+    ("какой", "which"),
+    ("каком", "which"),
+    ("какую", "which"),
+    ("когда", "when"),
+    ("кого", "who"),
+    ("кому", "who"),
+    ("кто", "who"),
+    ("куда", "where"),
+    ("откуда", "where"),
+    ("почему", "why"),
+    ("сколько", "how"),
+    ("что", "what"),
+    ("누가", "who"),
+    ("누구", "who"),
+    ("몇", "how"),
+    ("무엇", "what"),
+    ("뭐", "what"),
+    ("어느", "which"),
+    ("어디", "where"),
+    ("어떤", "which"),
+    ("언제", "when"),
+    ("얼마나", "how"),
+    ("왜", "why"),
+];
+
+/// The English question word a Russian or Korean one asks with ("когда" →
+/// "when", "언제" → "when"), so that question words weigh the same in every
+/// language.
+pub fn english_question_word(token: &str) -> Option<&'static str> {
+    QUESTION_WORDS
+        .binary_search_by(|(word, _)| (*word).cmp(token))
+        .ok()
+        .map(|i| QUESTION_WORDS[i].1)
+}
+
 /// Is this normalised token an everyday English word (see the module docs)?
 pub fn is_common_word(token: &str) -> bool {
     COMMON_WORDS.binary_search(&token).is_ok()
@@ -775,6 +838,17 @@ mod tests {
     fn lists_are_sorted_and_unique_for_binary_search() {
         assert_sorted_unique(STOP_WORDS);
         assert_sorted_unique(COMMON_WORDS);
+        let words: Vec<&str> = QUESTION_WORDS.iter().map(|(w, _)| *w).collect();
+        assert_sorted_unique(&words);
+    }
+
+    #[test]
+    fn question_words_map_to_english() {
+        assert_eq!(english_question_word("когда"), Some("when"));
+        assert_eq!(english_question_word("왜"), Some("why"));
+        assert_eq!(english_question_word("казахстан"), None);
+        assert!(is_english_marker("what") && is_english_marker("the"));
+        assert!(!is_english_marker("kazakhstan") && !is_english_marker("bilan"));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 
 use serde::Serialize;
 
+use crate::lang::Lang;
 pub use crate::matcher::Outcome;
+use crate::texts::texts;
 
 /// One option the user can pick: an entry id and its display title.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +23,8 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub outcome: Outcome,
+    /// The language every text of the reply is in.
+    pub lang: Lang,
     /// The answered entry id, when `outcome` is `Answer`.
     pub intent: Option<String>,
     /// The confidence of the best match in `[0, 1]`.
@@ -36,14 +40,12 @@ pub struct Reply {
     pub related: Vec<Choice>,
 }
 
-/// Prompt under numbered choices in the terminal.
-pub const PICK_A_NUMBER: &str = "Type a number to pick one, or ask again in other words.";
-
 impl Reply {
     /// A reply with only a body, for texts that are not answers (help, usage, hints).
-    pub fn note(outcome: Outcome, body: impl Into<String>) -> Reply {
+    pub fn note(outcome: Outcome, lang: Lang, body: impl Into<String>) -> Reply {
         Reply {
             outcome,
+            lang,
             intent: None,
             score: 0.0,
             title: None,
@@ -56,6 +58,7 @@ impl Reply {
 
     /// Renders for a terminal: choices are numbered, related topics listed.
     pub fn to_plain(&self) -> String {
+        let t = texts(self.lang);
         let mut out = String::new();
         if let Some(title) = &self.title {
             out.push_str(title);
@@ -67,21 +70,25 @@ impl Reply {
                 out.push_str(&format!("\n  {}. {}", i + 1, choice.title));
             }
             out.push('\n');
-            out.push_str(PICK_A_NUMBER);
+            out.push_str(t.pick_number);
         }
         if let Some(source) = &self.source {
-            out.push_str("\n\nSource: ");
+            out.push_str("\n\n");
+            out.push_str(t.source_label);
+            out.push_str(": ");
             out.push_str(source);
         }
         if !self.related.is_empty() {
             let titles: Vec<&str> = self.related.iter().map(|c| c.title.as_str()).collect();
             // Under an answer they follow up on it; elsewhere (greeting,
             // fallback) they are the main topics.
+            out.push('\n');
             out.push_str(if self.title.is_some() {
-                "\nRelated: "
+                t.related_label
             } else {
-                "\nTopics: "
+                t.topics_label
             });
+            out.push_str(": ");
             out.push_str(&titles.join(" · "));
         }
         out
@@ -98,7 +105,9 @@ impl Reply {
         }
         out.push_str(&escape_html(&self.body));
         if let Some(source) = &self.source {
-            out.push_str("\n\n<i>Source: ");
+            out.push_str("\n\n<i>");
+            out.push_str(&escape_html(texts(self.lang).source_label));
+            out.push_str(": ");
             out.push_str(&escape_html(source));
             out.push_str("</i>");
         }
@@ -128,6 +137,7 @@ mod tests {
     fn answer() -> Reply {
         Reply {
             outcome: Outcome::Answer,
+            lang: Lang::En,
             intent: Some("x".into()),
             score: 1.0,
             title: Some("Q&A <test>".into()),
@@ -160,14 +170,14 @@ mod tests {
 
     #[test]
     fn plain_text_calls_untitled_follow_ups_topics() {
-        let mut reply = Reply::note(Outcome::Fallback, "Sorry.");
+        let mut reply = Reply::note(Outcome::Fallback, Lang::En, "Sorry.");
         reply.related = answer().related;
         assert_eq!(reply.to_plain(), "Sorry.\nTopics: Why");
     }
 
     #[test]
     fn plain_text_numbers_the_choices() {
-        let mut reply = Reply::note(Outcome::Clarify, "Did you mean one of these?");
+        let mut reply = Reply::note(Outcome::Clarify, Lang::En, "Did you mean one of these?");
         reply.choices = vec![
             Choice {
                 id: "a".into(),
@@ -180,9 +190,22 @@ mod tests {
         ];
         assert_eq!(
             reply.to_plain(),
-            format!("Did you mean one of these?\n  1. Alpha\n  2. Beta\n{PICK_A_NUMBER}")
+            format!(
+                "Did you mean one of these?\n  1. Alpha\n  2. Beta\n{}",
+                texts(Lang::En).pick_number
+            )
         );
         assert!(!reply.to_html().contains("Alpha"));
+    }
+
+    #[test]
+    fn labels_are_in_the_reply_language() {
+        let mut reply = answer();
+        reply.lang = Lang::Ru;
+        assert!(reply.to_plain().contains("\n\nИсточник: Paper"));
+        assert!(reply.to_plain().contains("\nПо теме: Why"));
+        reply.lang = Lang::Ko;
+        assert!(reply.to_html().contains("<i>출처: Paper"));
     }
 
     #[test]

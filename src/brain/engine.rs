@@ -8,8 +8,10 @@
 use std::path::Path;
 
 use crate::kb::{Entry, EntryIdx, KbError, Kind, KnowledgeBase};
+use crate::lang::Lang;
 use crate::matcher::{self, Candidate, Index, Match, Outcome, TUNING, Tuning};
 use crate::reply::{Choice, Reply};
+use crate::texts::{fill, texts};
 
 /// How many related topics an answer offers at most.
 pub const MAX_RELATED: usize = 4;
@@ -64,34 +66,36 @@ impl Engine {
         self.index.match_intent(text, &self.tuning)
     }
 
-    /// Answers free text: an answer, a "did you mean", or a polite fallback.
-    pub fn respond(&self, text: &str) -> Reply {
-        self.render_reply(&self.match_intent(text))
+    /// Answers free text in `lang`: an answer, a "did you mean", or a polite
+    /// fallback. The caller chooses the language ([`crate::lang::choose`]).
+    pub fn respond(&self, text: &str, lang: Lang) -> Reply {
+        self.render_reply(&self.match_intent(text), lang)
     }
 
     /// Builds the reply for a match.
-    pub fn render_reply(&self, m: &Match) -> Reply {
+    pub fn render_reply(&self, m: &Match, lang: Lang) -> Reply {
         match m.outcome {
             Outcome::Answer => {
-                let mut reply = self.answer(m.candidates[0].entry);
+                let mut reply = self.answer(m.candidates[0].entry, lang);
                 reply.score = m.score();
                 reply
             }
             Outcome::Clarify => {
-                let mut reply = Reply::note(
-                    Outcome::Clarify,
-                    "I'm not sure what you mean. Did you mean one of these?",
-                );
+                let mut reply = Reply::note(Outcome::Clarify, lang, texts(lang).clarify);
                 reply.score = m.score();
-                reply.choices = m.choices.iter().map(|c| self.choice(c.entry)).collect();
+                reply.choices = m
+                    .choices
+                    .iter()
+                    .map(|c| self.choice(c.entry, lang))
+                    .collect();
                 reply
             }
             Outcome::Fallback => {
                 // A specific refusal ("I can't help with travel...") where an
                 // off-topic entry says what was asked, then what the bot knows.
                 let mut reply = match m.off_topic {
-                    Some(idx) => self.refusal(&self.kb.entry(idx).answer),
-                    None => self.fallback(),
+                    Some(idx) => self.refusal(self.kb.entry(idx).answer.get(lang), lang),
+                    None => self.fallback(lang),
                 };
                 reply.score = m.score();
                 reply
@@ -100,17 +104,17 @@ impl Engine {
     }
 
     /// The answer for an entry id (a button, a deep link), if it exists.
-    pub fn answer_for(&self, id: &str) -> Option<Reply> {
+    pub fn answer_for(&self, id: &str, lang: Lang) -> Option<Reply> {
         self.kb
             .find(id)
             .filter(|&idx| !self.index.is_off_topic(idx))
-            .map(|idx| self.answer(idx))
+            .map(|idx| self.answer(idx, lang))
     }
 
     /// `/country <name>`: the best of the five countries, fuzzily.
-    pub fn country(&self, name: &str) -> Reply {
+    pub fn country(&self, name: &str, lang: Lang) -> Reply {
         if crate::normalize::tokenize(name).is_empty() {
-            return self.usage("country");
+            return self.usage("country", lang);
         }
         let countries: Vec<Candidate> = self
             .index
@@ -120,26 +124,24 @@ impl Engine {
             .collect();
         let m = matcher::decide(countries, &self.tuning, |_| false);
         if m.outcome == Outcome::Fallback {
-            let mut reply = Reply::note(
-                Outcome::Fallback,
-                format!(
-                    "I don't know a country by that name. The initiative covers five: {}.",
-                    self.country_titles().join(", ")
-                ),
+            let body = fill(
+                texts(lang).unknown_country,
+                &[("countries", &self.country_titles(lang).join(", "))],
             );
+            let mut reply = Reply::note(Outcome::Fallback, lang, body);
             reply.choices = self
                 .kb
                 .of_kind(Kind::Country)
-                .map(|i| self.choice(i))
+                .map(|i| self.choice(i, lang))
                 .collect();
             reply.score = m.score();
             return reply;
         }
-        self.render_reply(&m)
+        self.render_reply(&m, lang)
     }
 
     /// Inline mode: up to `limit` ranked answers; an empty query lists the menu.
-    pub fn search(&self, text: &str, limit: usize) -> Vec<Reply> {
+    pub fn search(&self, text: &str, limit: usize, lang: Lang) -> Vec<Reply> {
         let entries: Vec<EntryIdx> = if crate::normalize::tokenize(text).is_empty() {
             self.kb.menu().to_vec()
         } else {
@@ -153,126 +155,139 @@ impl Engine {
         entries
             .into_iter()
             .take(limit)
-            .map(|idx| self.answer(idx))
+            .map(|idx| self.answer(idx, lang))
             .collect()
     }
 
     /// `/start`: a greeting, what the bot knows, and the main topics.
-    pub fn welcome(&self) -> Reply {
-        let mut reply = Reply::note(
-            Outcome::Answer,
-            format!(
-                "Hello! I answer questions about {}. I use only what my source says. Ask in your own words (English, Russian and Korean names work too), or pick a topic below.",
-                self.kb.scope()
-            ),
-        );
-        reply.related = self.menu_choices();
+    pub fn welcome(&self, lang: Lang) -> Reply {
+        let body = fill(texts(lang).welcome, &[("scope", self.kb.scope(lang))]);
+        let mut reply = Reply::note(Outcome::Answer, lang, body);
+        reply.related = self.menu_choices(lang);
         reply
     }
 
     /// `/about`: where the knowledge comes from, and what it does not say.
-    pub fn about(&self) -> Reply {
-        let mut body = format!(
-            "I answer questions about {} from one source. I never make facts up: when the source is silent, I say so.",
-            self.kb.scope()
-        );
+    pub fn about(&self, lang: Lang) -> Reply {
+        let t = texts(lang);
+        let mut body = fill(t.about_intro, &[("scope", self.kb.scope(lang))]);
         for source in self.kb.sources() {
-            body.push_str(&format!("\n\nSource: {}", source.citation()));
+            body.push_str(&format!(
+                "\n\n{}: {}",
+                t.source_label,
+                source.citation(lang)
+            ));
             if let Some(url) = &source.url {
                 body.push_str(&format!("\n{url}"));
             }
             if !source.does_not_give.is_empty() {
-                body.push_str("\nIt does not give:");
+                body.push('\n');
+                body.push_str(t.not_given);
                 for gap in &source.does_not_give {
-                    body.push_str(&format!("\n• {gap}"));
+                    body.push_str(&format!("\n• {}", gap.get(lang)));
                 }
             }
         }
-        let mut reply = Reply::note(Outcome::Answer, body);
-        reply.title = Some("About this bot".to_owned());
+        let mut reply = Reply::note(Outcome::Answer, lang, body);
+        reply.title = Some(t.about_title.to_owned());
         reply
     }
 
     /// The usage hint for a command that needs an argument.
-    pub fn usage(&self, command: &str) -> Reply {
+    pub fn usage(&self, command: &str, lang: Lang) -> Reply {
+        let t = texts(lang);
         let text = match command {
-            "country" => format!(
-                "Usage: /country <name>, for example /country Kyrgyzstan. The five countries are: {}.",
-                self.country_titles().join(", ")
+            "country" => fill(
+                t.usage_country,
+                &[("countries", &self.country_titles(lang).join(", "))],
             ),
-            "ask" => {
-                "Usage: /ask <question>, for example /ask What are the four pillars?".to_owned()
-            }
-            other => format!("Usage: /{other} <text>"),
+            "ask" => t.usage_ask.to_owned(),
+            other => fill(t.usage_other, &[("command", other)]),
         };
-        Reply::note(Outcome::Fallback, text)
+        Reply::note(Outcome::Fallback, lang, text)
     }
 
     /// The polite off-topic reply: what the bot can answer instead, with two
     /// example questions taken from the main topics.
-    pub fn fallback(&self) -> Reply {
-        self.refusal("Sorry, I can't answer that.")
+    pub fn fallback(&self, lang: Lang) -> Reply {
+        self.refusal(texts(lang).cannot_answer, lang)
     }
 
-    fn refusal(&self, opening: &str) -> Reply {
+    fn refusal(&self, opening: &str, lang: Lang) -> Reply {
+        let t = texts(lang);
         let tries: Vec<String> = self
             .kb
             .menu()
             .iter()
-            .filter_map(|&i| self.kb.entry(i).examples.first())
+            .filter_map(|&i| example_in(self.kb.entry(i), lang))
             .take(2)
-            .map(|q| format!("\u{201c}{q}\u{201d}"))
+            .map(|q| t.quote(q))
             .collect();
         let mut body = format!(
-            "{opening} I only know what one article says about {}.",
-            self.kb.scope()
+            "{opening} {}",
+            fill(t.only_know, &[("scope", self.kb.scope(lang))])
         );
         if !tries.is_empty() {
-            body.push_str(&format!(" Try asking {}.", tries.join(" or ")));
+            body.push(' ');
+            body.push_str(&fill(t.try_asking, &[("examples", &tries.join(t.or))]));
         }
-        let mut reply = Reply::note(Outcome::Fallback, body);
-        reply.related = self.menu_choices();
+        let mut reply = Reply::note(Outcome::Fallback, lang, body);
+        reply.related = self.menu_choices(lang);
         reply
     }
 
-    fn country_titles(&self) -> Vec<String> {
+    fn country_titles(&self, lang: Lang) -> Vec<String> {
         self.kb
             .of_kind(Kind::Country)
-            .map(|i| self.kb.entry(i).title.clone())
+            .map(|i| self.kb.entry(i).title.get(lang).to_owned())
             .collect()
     }
 
-    fn menu_choices(&self) -> Vec<Choice> {
-        self.kb.menu().iter().map(|&i| self.choice(i)).collect()
+    fn menu_choices(&self, lang: Lang) -> Vec<Choice> {
+        self.kb
+            .menu()
+            .iter()
+            .map(|&i| self.choice(i, lang))
+            .collect()
     }
 
-    fn choice(&self, idx: EntryIdx) -> Choice {
+    fn choice(&self, idx: EntryIdx, lang: Lang) -> Choice {
         let entry = self.kb.entry(idx);
         Choice {
             id: entry.id.clone(),
-            title: entry.title.clone(),
+            title: entry.title.get(lang).to_owned(),
         }
     }
 
     /// The full answer for one entry, with its citation and related topics.
-    fn answer(&self, idx: EntryIdx) -> Reply {
+    fn answer(&self, idx: EntryIdx, lang: Lang) -> Reply {
         let entry: &Entry = self.kb.entry(idx);
         Reply {
             outcome: Outcome::Answer,
+            lang,
             intent: Some(entry.id.clone()),
             score: 1.0,
-            title: (entry.kind != Kind::SmallTalk).then(|| entry.title.clone()),
-            body: entry.answer.clone(),
-            source: self.kb.source_of(entry).map(|s| s.citation()),
+            title: (entry.kind != Kind::SmallTalk).then(|| entry.title.get(lang).to_owned()),
+            body: entry.answer.get(lang).to_owned(),
+            source: self.kb.source_of(entry).map(|s| s.citation(lang)),
             choices: Vec::new(),
             related: entry
                 .related
                 .iter()
                 .take(MAX_RELATED)
-                .map(|&i| self.choice(i))
+                .map(|&i| self.choice(i, lang))
                 .collect(),
         }
     }
+}
+
+/// The entry's first example question written in `lang`, to suggest.
+fn example_in(entry: &Entry, lang: Lang) -> Option<&str> {
+    entry
+        .examples
+        .iter()
+        .map(String::as_str)
+        .find(|q| crate::lang::detect(q) == Some(lang))
 }
 
 #[cfg(test)]
@@ -285,7 +300,7 @@ mod tests {
 
     #[test]
     fn answers_cite_the_source_and_offer_related_topics() {
-        let reply = engine().respond("what are the four pillars");
+        let reply = engine().respond("what are the four pillars", Lang::En);
         assert_eq!(reply.outcome, Outcome::Answer);
         assert_eq!(reply.intent.as_deref(), Some("pillars"));
         assert!(reply.source.as_deref().unwrap().contains("The Korea Times"));
@@ -295,7 +310,7 @@ mod tests {
 
     #[test]
     fn off_topic_gets_a_polite_fallback_naming_the_topics() {
-        let reply = engine().respond("how do I bake sourdough bread");
+        let reply = engine().respond("how do I bake sourdough bread", Lang::En);
         assert_eq!(reply.outcome, Outcome::Fallback);
         assert!(reply.intent.is_none());
         assert!(reply.body.contains("K-Silk Road"));
@@ -307,7 +322,7 @@ mod tests {
         let engine = engine();
         let m = engine.match_intent("energy");
         assert_eq!(m.outcome, Outcome::Clarify, "{m:?}");
-        let reply = engine.render_reply(&m);
+        let reply = engine.render_reply(&m, Lang::En);
         assert!((2..=3).contains(&reply.choices.len()), "{reply:?}");
         assert!(reply.intent.is_none());
     }
@@ -316,34 +331,39 @@ mod tests {
     fn country_command_is_fuzzy_and_restricted_to_countries() {
         let engine = engine();
         assert_eq!(
-            engine.country("kyrgystan").intent.as_deref(),
+            engine.country("kyrgystan", Lang::En).intent.as_deref(),
             Some("kyrgyzstan")
         );
-        let unknown = engine.country("pillars");
+        let unknown = engine.country("pillars", Lang::En);
         assert_eq!(unknown.outcome, Outcome::Fallback);
         assert_eq!(unknown.choices.len(), 5);
-        assert!(engine.country("  ").body.starts_with("Usage: /country"));
+        assert!(
+            engine
+                .country("  ", Lang::En)
+                .body
+                .starts_with("Usage: /country")
+        );
     }
 
     #[test]
     fn search_with_empty_query_lists_the_menu() {
         let engine = engine();
-        let results = engine.search("", 10);
+        let results = engine.search("", 10, Lang::En);
         assert_eq!(results.len(), engine.kb().menu().len());
-        let ranked = engine.search("kazakhstan", 10);
+        let ranked = engine.search("kazakhstan", 10, Lang::En);
         assert_eq!(ranked[0].intent.as_deref(), Some("kazakhstan"));
         assert!(ranked.len() <= 10);
     }
 
     #[test]
     fn answer_for_unknown_id_is_none() {
-        assert!(engine().answer_for("no-such-entry").is_none());
-        assert!(engine().answer_for("pillars").is_some());
+        assert!(engine().answer_for("no-such-entry", Lang::En).is_none());
+        assert!(engine().answer_for("pillars", Lang::En).is_some());
     }
 
     #[test]
     fn about_says_what_the_source_does_not_give() {
-        let about = engine().about().to_plain();
+        let about = engine().about(Lang::En).to_plain();
         assert!(about.contains("June 2024"));
         assert!(about.contains("Uzbekistan"));
         assert!(about.contains("figures"));
@@ -352,7 +372,7 @@ mod tests {
     #[test]
     fn off_topic_entries_give_a_specific_refusal_and_no_answer() {
         let engine = engine();
-        let reply = engine.respond("do I need a visa to visit Bishkek");
+        let reply = engine.respond("do I need a visa to visit Bishkek", Lang::En);
         assert_eq!(reply.outcome, Outcome::Fallback);
         assert!(
             reply.body.starts_with("I can't help with travel"),
@@ -360,19 +380,85 @@ mod tests {
             reply.body
         );
         assert!(reply.body.contains("K-Silk Road"));
-        assert!(engine.answer_for("off-topic-travel").is_none());
+        assert!(engine.answer_for("off-topic-travel", Lang::En).is_none());
         assert!(
             engine
-                .search("visa", 10)
+                .search("visa", 10, Lang::En)
                 .iter()
                 .all(|r| r.intent.as_deref() != Some("off-topic-travel"))
         );
     }
 
     #[test]
+    fn replies_come_in_the_language_asked_for() {
+        let engine = engine();
+        let ru = engine.respond("Kazakhstan", Lang::Ru);
+        assert_eq!(ru.lang, Lang::Ru);
+        assert_eq!(ru.title.as_deref(), Some("Казахстан"));
+        assert!(
+            ru.to_plain().contains("Источник: The Korea Times"),
+            "{}",
+            ru.to_plain()
+        );
+        let ko = engine.respond("Kazakhstan", Lang::Ko);
+        assert_eq!(ko.title.as_deref(), Some("카자흐스탄"));
+        assert!(ko.body.contains("카자흐스탄"));
+        let clarify = engine.render_reply(&engine.match_intent("energy"), Lang::Ru);
+        assert_eq!(clarify.body, texts(Lang::Ru).clarify);
+        assert!(
+            clarify
+                .choices
+                .iter()
+                .all(|c| c.title.chars().any(|ch| ('а'..='я').contains(&ch)))
+        );
+    }
+
+    #[test]
+    fn fixed_texts_follow_the_language() {
+        let engine = engine();
+        for lang in Lang::ALL {
+            let t = texts(lang);
+            assert!(
+                engine.welcome(lang).body.starts_with(&t.welcome[..6]),
+                "{lang}"
+            );
+            assert!(
+                engine.about(lang).to_plain().contains(t.not_given),
+                "{lang}"
+            );
+            assert!(engine.usage("ask", lang).body == t.usage_ask, "{lang}");
+            let fallback = engine.respond("qwertyuiop zxcvbnm", lang);
+            assert!(
+                fallback.body.starts_with(t.cannot_answer),
+                "{lang}: {}",
+                fallback.body
+            );
+            assert!(fallback.body.contains(engine.kb().scope(lang)), "{lang}");
+        }
+    }
+
+    #[test]
+    fn fallbacks_suggest_example_questions_in_the_reply_language() {
+        let engine = engine();
+        let ru = engine.fallback(Lang::Ru).body;
+        assert!(ru.contains('«'), "{ru}");
+        let quoted = ru.split('«').nth(1).unwrap().split('»').next().unwrap();
+        assert_eq!(crate::lang::detect(quoted), Some(Lang::Ru), "{ru}");
+        let ko = engine.fallback(Lang::Ko).body;
+        let quoted = ko
+            .split('\u{201c}')
+            .nth(1)
+            .unwrap()
+            .split('\u{201d}')
+            .next()
+            .unwrap();
+        assert_eq!(crate::lang::detect(quoted), Some(Lang::Ko), "{ko}");
+    }
+
+    #[test]
     fn welcome_lists_the_menu_as_buttons() {
         let engine = engine();
-        let welcome = engine.welcome();
+        let welcome = engine.welcome(Lang::En);
         assert_eq!(welcome.related.len(), engine.kb().menu().len());
     }
 }

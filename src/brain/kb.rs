@@ -7,6 +7,12 @@
 //! (`countries[2].aliases[1]`) and the [`Rule`] it broke. After that the matcher
 //! and the renderers can index entries and follow links without checking again.
 //!
+//! Everything a user reads (titles, answers, the scope, what the source does not
+//! give) is a [`Localized`] text in English, Russian and Korean. A missing
+//! translation is refused, and so is one whose numbers, years or country names
+//! differ from the English: a translation may reword, never change a fact.
+//! Evidence stays the English quote from the source.
+//!
 //! The default knowledge base and its source article are compiled into the binary
 //! ([`KnowledgeBase::embedded`]) so the bot works from any directory; `--kb PATH`
 //! loads another one with [`KnowledgeBase::load`], whose sources are read relative
@@ -18,14 +24,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::lang::Lang;
 use crate::normalize::{self, Script};
 
 /// Path shown in messages about the compiled-in knowledge base.
 pub const EMBEDDED_NAME: &str = "data/knowledge.json";
-const EMBEDDED_JSON: &str = include_str!("../data/knowledge.json");
+const EMBEDDED_JSON: &str = include_str!("../../data/knowledge.json");
 const EMBEDDED_SOURCES: &[(&str, &str)] = &[(
     "sources/k-silk-road-korea-times.txt",
-    include_str!("../data/sources/k-silk-road-korea-times.txt"),
+    include_str!("../../data/sources/k-silk-road-korea-times.txt"),
 )];
 
 /// An answer is short: at most this many sentences...
@@ -42,11 +49,22 @@ pub const MAX_ID_LEN: usize = 40;
 // Raw file format
 // ---------------------------------------------------------------------------
 
+/// A text in the three languages, as written in the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLocalized {
+    en: String,
+    #[serde(default)]
+    ru: Option<String>,
+    #[serde(default)]
+    ko: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawKnowledgeBase {
     /// What the bot knows about, as it would say it: "Korea's K-Silk Road ...".
-    scope: String,
+    scope: RawLocalized,
     sources: Vec<RawSource>,
     #[serde(default)]
     menu: Vec<String>,
@@ -78,21 +96,21 @@ struct RawSource {
     id: String,
     title: String,
     publisher: String,
-    published: String,
+    published: RawLocalized,
     #[serde(default)]
     url: Option<String>,
     file: String,
     #[serde(default)]
     exclude: Vec<String>,
     #[serde(default)]
-    does_not_give: Vec<String>,
+    does_not_give: Vec<RawLocalized>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEntry {
     id: String,
-    title: String,
+    title: RawLocalized,
     #[serde(default)]
     names: Vec<String>,
     #[serde(default)]
@@ -101,7 +119,7 @@ struct RawEntry {
     keywords: Vec<String>,
     #[serde(default)]
     examples: Vec<String>,
-    answer: String,
+    answer: RawLocalized,
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
@@ -147,25 +165,56 @@ impl Kind {
     }
 }
 
+/// A user-facing text in every language the bot speaks; validated to have
+/// all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Localized([String; 3]);
+
+impl Localized {
+    /// The same text in every language (synthetic knowledge bases, tests).
+    pub fn uniform(text: impl Into<String>) -> Localized {
+        let text = text.into();
+        Localized([text.clone(), text.clone(), text])
+    }
+
+    /// The text in one language.
+    pub fn get(&self, lang: Lang) -> &str {
+        &self.0[lang.index()]
+    }
+
+    /// The English text, the one translations are checked against.
+    pub fn en(&self) -> &str {
+        self.get(Lang::En)
+    }
+
+    /// Each language with its text.
+    pub fn iter(&self) -> impl Iterator<Item = (Lang, &str)> {
+        Lang::ALL.into_iter().map(|l| (l, self.get(l)))
+    }
+}
+
 /// A source document that answers are drawn from.
 #[derive(Debug, Clone)]
 pub struct Source {
     pub id: String,
     pub title: String,
     pub publisher: String,
-    pub published: String,
+    pub published: Localized,
     pub url: Option<String>,
     /// Facts the source does not give, said plainly by `/about`.
-    pub does_not_give: Vec<String>,
+    pub does_not_give: Vec<Localized>,
     text: String,
 }
 
 impl Source {
-    /// The short citation line shown under every factual answer.
-    pub fn citation(&self) -> String {
+    /// The short citation line shown under every factual answer. The title
+    /// stays the article's own; the date is in the reader's language.
+    pub fn citation(&self, lang: Lang) -> String {
         format!(
             "{}, \u{201c}{}\u{201d} ({})",
-            self.publisher, self.title, self.published
+            self.publisher,
+            self.title,
+            self.published.get(lang)
         )
     }
 
@@ -183,35 +232,43 @@ pub type EntryIdx = usize;
 pub struct Entry {
     pub id: String,
     pub kind: Kind,
-    pub title: String,
+    pub title: Localized,
     pub names: Vec<String>,
     pub aliases: Vec<String>,
     /// Words and short phrases that point to this entry but may point to others
     /// too ("companies" for networking); unlike aliases they need not be unique.
     pub keywords: Vec<String>,
     pub examples: Vec<String>,
-    pub answer: String,
+    pub answer: Localized,
     pub source: Option<usize>,
     pub evidence: Vec<String>,
     pub related: Vec<EntryIdx>,
 }
 
 impl Entry {
-    /// Every phrase the matcher learns this entry by: title, names, aliases,
+    /// Every phrase the matcher learns this entry by: titles, names, aliases,
     /// keywords and example questions.
     pub fn phrases(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.title.as_str())
+        self.titles()
             .chain(self.names.iter().map(String::as_str))
             .chain(self.aliases.iter().map(String::as_str))
             .chain(self.keywords.iter().map(String::as_str))
             .chain(self.examples.iter().map(String::as_str))
     }
 
-    /// Names and aliases (title included): the short phrases that identify it.
+    /// Names and aliases (titles included): the short phrases that identify it.
     pub fn labels(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.title.as_str())
+        self.titles()
             .chain(self.names.iter().map(String::as_str))
             .chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// The title in each language, each once.
+    fn titles(&self) -> impl Iterator<Item = &str> {
+        let [en, ru, ko] = &self.title.0;
+        let ru = (ru != en).then_some(ru.as_str());
+        let ko = (ko != en && Some(ko.as_str()) != ru).then_some(ko.as_str());
+        std::iter::once(en.as_str()).chain(ru).chain(ko)
     }
 }
 
@@ -219,7 +276,7 @@ impl Entry {
 #[derive(Debug, Clone)]
 pub struct KnowledgeBase {
     origin: String,
-    scope: String,
+    scope: Localized,
     context_words: Vec<String>,
     sources: Vec<Source>,
     entries: Vec<Entry>,
@@ -254,24 +311,59 @@ impl fmt::Display for KbStats {
 /// The rule a knowledge-base entry broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
-    DuplicateId { first: String },
+    DuplicateId {
+        first: String,
+    },
     BadId,
-    DuplicateAlias { alias: String, first: String },
+    DuplicateAlias {
+        alias: String,
+        first: String,
+    },
     EmptyPhrase,
     EmptyAnswer,
-    AnswerTooLong { chars: usize },
-    TooManySentences { sentences: usize },
-    TooFewExamples { found: usize },
-    UnknownLink { id: String },
+    AnswerTooLong {
+        chars: usize,
+    },
+    TooManySentences {
+        sentences: usize,
+    },
+    TooFewExamples {
+        found: usize,
+    },
+    UnknownLink {
+        id: String,
+    },
     SelfLink,
-    UnknownSource { id: String },
+    UnknownSource {
+        id: String,
+    },
     MissingSource,
     MissingEvidence,
-    EvidenceNotInSource { source: String },
-    EvidenceQuotesNoise { noise: String },
-    UnreadableSourceFile { path: String, error: String },
+    EvidenceNotInSource {
+        source: String,
+    },
+    EvidenceQuotesNoise {
+        noise: String,
+    },
+    UnreadableSourceFile {
+        path: String,
+        error: String,
+    },
     EmptyField,
     NoEntries,
+    MissingTranslation {
+        lang: Lang,
+    },
+    TranslationNumbersDiffer {
+        lang: Lang,
+        english: Vec<u32>,
+        translated: Vec<u32>,
+    },
+    TranslationNamesDiffer {
+        lang: Lang,
+        name: String,
+        in_english: bool,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -336,6 +428,28 @@ impl fmt::Display for Rule {
             }
             Rule::EmptyField => write!(f, "empty field: this field must not be empty"),
             Rule::NoEntries => write!(f, "no entries: the knowledge base answers nothing"),
+            Rule::MissingTranslation { lang } => write!(
+                f,
+                "missing translation: no \"{lang}\" text (every text users read needs en, ru and ko)"
+            ),
+            Rule::TranslationNumbersDiffer {
+                lang,
+                english,
+                translated,
+            } => write!(
+                f,
+                "translation changes numbers: the English has {english:?} but \"{lang}\" has {translated:?} (numbers, years and dates must be the same)"
+            ),
+            Rule::TranslationNamesDiffer {
+                lang,
+                name,
+                in_english,
+            } => write!(
+                f,
+                "translation changes country names: {name} is {} the English but {} the \"{lang}\" text",
+                if *in_english { "in" } else { "not in" },
+                if *in_english { "not in" } else { "in" },
+            ),
         }
     }
 }
@@ -481,9 +595,10 @@ impl KnowledgeBase {
         }
     }
 
-    /// What the bot knows about, e.g. "Korea's K-Silk Road initiative for Central Asia".
-    pub fn scope(&self) -> &str {
-        &self.scope
+    /// What the bot knows about, e.g. "Korea's K-Silk Road initiative for
+    /// Central Asia", in one language.
+    pub fn scope(&self, lang: Lang) -> &str {
+        self.scope.get(lang)
     }
 
     /// Words the matcher weighs less (see the file format).
@@ -579,12 +694,84 @@ pub fn count_sentences(text: &str) -> usize {
             };
             match rest {
                 [] => count += 1,
-                [' ', next, ..] if next.is_uppercase() || next.is_ascii_digit() => count += 1,
+                [' ', next, ..]
+                    if next.is_uppercase() || next.is_ascii_digit() || is_hangul(*next) =>
+                {
+                    count += 1
+                }
                 _ => {}
             }
         }
     }
     count.max(usize::from(!text.trim().is_empty()))
+}
+
+fn is_hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+/// The numbers a text states, as a sorted set: runs of digits, and month
+/// names read as their numbers, so that "June 7, 2024", "7 июня 2024 года"
+/// and "2024년 6월 7일" state the same numbers.
+pub fn numbers_in(text: &str) -> Vec<u32> {
+    const MONTHS: [(&str, &str); 12] = [
+        ("january", "январ"),
+        ("february", "феврал"),
+        ("march", "март"),
+        ("april", "апрел"),
+        ("may", "ма"),
+        ("june", "июн"),
+        ("july", "июл"),
+        ("august", "август"),
+        ("september", "сентябр"),
+        ("october", "октябр"),
+        ("november", "ноябр"),
+        ("december", "декабр"),
+    ];
+    let mut numbers: Vec<u32> = Vec::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        let lower = word.to_lowercase();
+        // Korean writes a rank with 제 and a digit (제1차장, "First Deputy
+        // Director") where English writes a word: a title, not a number.
+        if lower
+            .strip_prefix('제')
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        {
+            continue;
+        }
+        let digits: String = lower.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            // "2024년", "6월": the digits before a Korean counter.
+            if let Ok(n) = digits.parse() {
+                numbers.push(n);
+            }
+            continue;
+        }
+        let month = MONTHS.iter().position(|(en, ru)| {
+            // "may" is a verb too; the month is written with a capital.
+            (lower == *en && (*en != "may" || word == "May"))
+                || (lower.starts_with(ru)
+                    && lower.chars().count() <= ru.chars().count() + 2
+                    && (*ru != "ма" || matches!(lower.as_str(), "мая" | "май" | "мае")))
+        });
+        if let Some(m) = month {
+            numbers.push(m as u32 + 1);
+        }
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+}
+
+/// Does `text` name the country called `name` in its language? Russian
+/// names inflect at the end ("Кыргызстаном", "Киргизии"), so a final vowel
+/// is not required.
+fn mentions(text: &str, name: &str) -> bool {
+    let name = name.to_lowercase();
+    let stem = name
+        .strip_suffix(['а', 'я', 'и', 'ы', 'е', 'о', 'у'])
+        .unwrap_or(&name);
+    !stem.is_empty() && text.to_lowercase().contains(stem)
 }
 
 fn is_valid_id(id: &str) -> bool {
@@ -614,13 +801,67 @@ impl Validator {
         }
     }
 
+    /// A text in every language: English must be there, and a missing or
+    /// empty translation is a violation (English stands in for it so that the
+    /// other rules can still be checked).
+    fn localized(&mut self, path: &str, raw: RawLocalized, if_empty: Rule) -> Localized {
+        if raw.en.trim().is_empty() {
+            // One problem at a time: nothing to translate yet.
+            self.fail(path, if_empty);
+            return Localized::default();
+        }
+        let mut translation = |lang: Lang, text: Option<String>| match text {
+            Some(text) if !text.trim().is_empty() => text.trim().to_owned(),
+            _ => {
+                self.fail(format!("{path}.{lang}"), Rule::MissingTranslation { lang });
+                raw.en.trim().to_owned()
+            }
+        };
+        let ru = translation(Lang::Ru, raw.ru);
+        let ko = translation(Lang::Ko, raw.ko);
+        Localized([raw.en.trim().to_owned(), ru, ko])
+    }
+
+    /// A translation may reword but not change a fact: the same numbers
+    /// (dates included, whatever the month is called) and the same
+    /// countries as the English.
+    fn same_facts(&mut self, path: &str, text: &Localized, countries: &[Localized]) {
+        let english = numbers_in(text.en());
+        for lang in [Lang::Ru, Lang::Ko] {
+            let translated = numbers_in(text.get(lang));
+            if translated != english {
+                self.fail(
+                    format!("{path}.{lang}"),
+                    Rule::TranslationNumbersDiffer {
+                        lang,
+                        english: english.clone(),
+                        translated,
+                    },
+                );
+            }
+            for country in countries {
+                let in_english = mentions(text.en(), country.en());
+                if in_english != mentions(text.get(lang), country.get(lang)) {
+                    self.fail(
+                        format!("{path}.{lang}"),
+                        Rule::TranslationNamesDiffer {
+                            lang,
+                            name: country.en().to_owned(),
+                            in_english,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
     fn validate(
         &mut self,
         file: &str,
         raw: RawKnowledgeBase,
         files: &SourceFiles<'_>,
     ) -> KnowledgeBase {
-        self.non_empty("scope".to_owned(), &raw.scope);
+        let scope = self.localized("scope", raw.scope, Rule::EmptyField);
         for (i, word) in raw.context_words.iter().enumerate() {
             if normalize::tokenize(word).is_empty() {
                 self.fail(format!("context_words[{i}]"), Rule::EmptyPhrase);
@@ -635,10 +876,19 @@ impl Validator {
                 ("id", &s.id),
                 ("title", &s.title),
                 ("publisher", &s.publisher),
-                ("published", &s.published),
             ] {
                 self.non_empty(format!("{path}.{field}"), value);
             }
+            let published =
+                self.localized(&format!("{path}.published"), s.published, Rule::EmptyField);
+            let does_not_give: Vec<Localized> = s
+                .does_not_give
+                .into_iter()
+                .enumerate()
+                .map(|(j, gap)| {
+                    self.localized(&format!("{path}.does_not_give[{j}]"), gap, Rule::EmptyField)
+                })
+                .collect();
             if let Some(&first) = source_ids.get(&s.id) {
                 self.fail(
                     format!("{path}.id"),
@@ -666,9 +916,9 @@ impl Validator {
                     id: s.id,
                     title: s.title,
                     publisher: s.publisher,
-                    published: s.published,
+                    published,
                     url: s.url,
-                    does_not_give: s.does_not_give,
+                    does_not_give,
                     text,
                 },
                 s.exclude,
@@ -726,20 +976,23 @@ impl Validator {
         let mut entries = Vec::with_capacity(flat.len());
         for (idx, (kind, raw)) in flat.into_iter().enumerate() {
             let path = &paths[idx];
-            self.non_empty(format!("{path}.title"), &raw.title);
+            let title = self.localized(&format!("{path}.title"), raw.title, Rule::EmptyField);
+            let answer = self.localized(&format!("{path}.answer"), raw.answer, Rule::EmptyAnswer);
 
-            let labels = std::iter::once(("title".to_owned(), &raw.title))
+            let labels = title
+                .iter()
+                .map(|(lang, text)| (format!("title.{lang}"), text))
                 .chain(
                     raw.names
                         .iter()
                         .enumerate()
-                        .map(|(i, n)| (format!("names[{i}]"), n)),
+                        .map(|(i, n)| (format!("names[{i}]"), n.as_str())),
                 )
                 .chain(
                     raw.aliases
                         .iter()
                         .enumerate()
-                        .map(|(i, a)| (format!("aliases[{i}]"), a)),
+                        .map(|(i, a)| (format!("aliases[{i}]"), a.as_str())),
                 );
             for (field, label) in labels {
                 let here = format!("{path}.{field}");
@@ -754,7 +1007,7 @@ impl Validator {
                         self.fail(
                             here,
                             Rule::DuplicateAlias {
-                                alias: label.clone(),
+                                alias: label.to_owned(),
                                 first,
                             },
                         );
@@ -781,20 +1034,17 @@ impl Validator {
                 );
             }
 
-            let answer = raw.answer.trim();
-            if answer.is_empty() {
-                self.fail(format!("{path}.answer"), Rule::EmptyAnswer);
-            } else {
-                let chars = answer.chars().count();
-                if chars > MAX_ANSWER_CHARS {
-                    self.fail(format!("{path}.answer"), Rule::AnswerTooLong { chars });
-                }
-                let sentences = count_sentences(answer);
-                if sentences > MAX_ANSWER_SENTENCES {
-                    self.fail(
-                        format!("{path}.answer"),
-                        Rule::TooManySentences { sentences },
-                    );
+            if !answer.en().is_empty() {
+                for (lang, text) in answer.iter() {
+                    let here = format!("{path}.answer.{lang}");
+                    let chars = text.chars().count();
+                    if chars > MAX_ANSWER_CHARS {
+                        self.fail(here.clone(), Rule::AnswerTooLong { chars });
+                    }
+                    let sentences = count_sentences(text);
+                    if sentences > MAX_ANSWER_SENTENCES {
+                        self.fail(here, Rule::TooManySentences { sentences });
+                    }
                 }
             }
 
@@ -866,16 +1116,33 @@ impl Validator {
             entries.push(Entry {
                 id: raw.id,
                 kind,
-                title: raw.title,
+                title,
                 names: raw.names,
                 aliases: raw.aliases,
                 keywords: raw.keywords,
                 examples: raw.examples,
-                answer: answer.to_owned(),
+                answer,
                 source,
                 evidence: raw.evidence,
                 related,
             });
+        }
+
+        // Translations keep the English facts. Country names are checked by
+        // the countries' own titles in each language.
+        let countries: Vec<Localized> = entries
+            .iter()
+            .filter(|e| e.kind == Kind::Country)
+            .map(|e| e.title.clone())
+            .collect();
+        for (entry, path) in entries.iter().zip(&paths) {
+            self.same_facts(&format!("{path}.title"), &entry.title, &countries);
+            self.same_facts(&format!("{path}.answer"), &entry.answer, &countries);
+        }
+        for (i, (source, _)) in sources.iter().enumerate() {
+            for (j, gap) in source.does_not_give.iter().enumerate() {
+                self.same_facts(&format!("sources[{i}].does_not_give[{j}]"), gap, &countries);
+            }
         }
 
         let mut menu = Vec::new();
@@ -888,7 +1155,7 @@ impl Validator {
 
         KnowledgeBase {
             origin: file.to_owned(),
-            scope: raw.scope,
+            scope,
             context_words: raw.context_words,
             sources: sources.into_iter().map(|(s, _)| s).collect(),
             entries,
@@ -911,13 +1178,18 @@ mod tests {
         dir
     }
 
+    /// The same text in the three languages.
+    fn all(text: &str) -> Value {
+        json!({"en": text, "ru": text, "ko": text})
+    }
+
     fn entry(id: &str, alias: &str) -> Value {
         json!({
             "id": id,
-            "title": format!("Title {id}"),
+            "title": {"en": format!("Title {id}"), "ru": format!("Заголовок {id}"), "ko": format!("제목 {id}")},
             "aliases": [alias],
             "examples": [format!("what about {alias}"), format!("tell me {alias}")],
-            "answer": "Korea will create a summit.",
+            "answer": all("Korea will create a summit."),
             "source": "article",
             "evidence": ["Korea will create a summit."],
             "related": []
@@ -926,10 +1198,11 @@ mod tests {
 
     fn base() -> Value {
         json!({
-            "scope": "a test topic",
+            "scope": all("a test topic"),
             "sources": [{
                 "id": "article", "title": "An article", "publisher": "A paper",
-                "published": "June 2024", "file": "article.txt", "exclude": ["Spam noise"]
+                "published": {"en": "June 2024", "ru": "июнь 2024", "ko": "2024년 6월"},
+                "file": "article.txt", "exclude": ["Spam noise"]
             }],
             "menu": ["one"],
             "topics": [entry("one", "alpha"), entry("two", "beta")]
@@ -965,7 +1238,8 @@ mod tests {
     fn valid_minimal_file_loads() {
         let kb = load(&base()).unwrap();
         assert_eq!(kb.entries().len(), 2);
-        assert_eq!(kb.by_id("two").unwrap().title, "Title two");
+        assert_eq!(kb.by_id("two").unwrap().title.en(), "Title two");
+        assert_eq!(kb.by_id("two").unwrap().title.get(Lang::Ko), "제목 two");
         assert_eq!(kb.stats().entries, 2);
     }
 
@@ -1055,7 +1329,7 @@ mod tests {
     #[test]
     fn empty_answer_is_rejected() {
         let mut kb = base();
-        kb["topics"][0]["answer"] = json!("   ");
+        kb["topics"][0]["answer"] = all("   ");
         let v = only_violation(&kb);
         assert_eq!(
             (v.path.as_str(), v.rule),
@@ -1066,7 +1340,9 @@ mod tests {
     #[test]
     fn answer_over_the_length_limit_is_rejected() {
         let mut kb = base();
-        kb["topics"][0]["answer"] = json!("a".repeat(MAX_ANSWER_CHARS + 1));
+        kb["topics"][0]["answer"] = all(&"a".repeat(MAX_ANSWER_CHARS + 1));
+        kb["topics"][0]["answer"]["ru"] = json!("a");
+        kb["topics"][0]["answer"]["ko"] = json!("a");
         assert_eq!(
             only_violation(&kb).rule,
             Rule::AnswerTooLong {
@@ -1078,7 +1354,9 @@ mod tests {
     #[test]
     fn answer_over_three_sentences_is_rejected() {
         let mut kb = base();
-        kb["topics"][0]["answer"] = json!("One. Two! Three? Four.");
+        kb["topics"][0]["answer"] = all("One. Two! Three? Four.");
+        kb["topics"][0]["answer"]["ru"] = json!("Раз.");
+        kb["topics"][0]["answer"]["ko"] = json!("하나.");
         assert_eq!(
             only_violation(&kb).rule,
             Rule::TooManySentences { sentences: 4 }
@@ -1216,7 +1494,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_not_just_the_first() {
         let mut kb = base();
-        kb["topics"][0]["answer"] = json!("");
+        kb["topics"][0]["answer"] = all("");
         kb["topics"][1]["related"] = json!(["ghost"]);
         let err = load(&kb).unwrap_err();
         assert_eq!(err.lines().len(), 2);
@@ -1225,7 +1503,7 @@ mod tests {
 
     #[test]
     fn empty_knowledge_base_is_rejected() {
-        let kb = json!({"scope": "x", "sources": [], "topics": []});
+        let kb = json!({"scope": all("x"), "sources": [], "topics": []});
         assert_eq!(only_violation(&kb).rule, Rule::NoEntries);
     }
 
@@ -1237,5 +1515,116 @@ mod tests {
             err.to_string()
                 .starts_with("/nonexistent/kb.json: cannot read")
         );
+    }
+
+    #[test]
+    fn missing_translation_is_rejected() {
+        let mut kb = base();
+        kb["topics"][1]["answer"] =
+            json!({"en": "Korea will create a summit.", "ru": "Корея создаст саммит."});
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[1].answer.ko");
+        assert_eq!(v.rule, Rule::MissingTranslation { lang: Lang::Ko });
+        let err = load(&kb).unwrap_err().to_string();
+        assert!(
+            err.starts_with("kb.json: topics[1].answer.ko: missing translation"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn empty_translation_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["title"]["ru"] = json!("  ");
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[0].title.ru");
+        assert_eq!(v.rule, Rule::MissingTranslation { lang: Lang::Ru });
+    }
+
+    #[test]
+    fn translated_answer_over_the_limits_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["answer"]["ko"] = json!("하나. 둘. 셋. 넷.");
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[0].answer.ko");
+        assert_eq!(v.rule, Rule::TooManySentences { sentences: 4 });
+    }
+
+    #[test]
+    fn translation_with_other_numbers_is_rejected() {
+        let mut kb = base();
+        kb["topics"][0]["answer"] = json!({
+            "en": "The summit is in 2025.",
+            "ru": "Саммит пройдёт в 2026 году.",
+            "ko": "정상회의는 2025년에 열립니다."
+        });
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[0].answer.ru");
+        assert_eq!(
+            v.rule,
+            Rule::TranslationNumbersDiffer {
+                lang: Lang::Ru,
+                english: vec![2025],
+                translated: vec![2026]
+            }
+        );
+    }
+
+    #[test]
+    fn month_names_and_korean_counters_count_as_the_same_date() {
+        assert_eq!(numbers_in("on Friday, June 7, 2024"), vec![6, 7, 2024]);
+        assert_eq!(numbers_in("в пятницу, 7 июня 2024 года"), vec![6, 7, 2024]);
+        assert_eq!(numbers_in("2024년 6월 7일 금요일"), vec![6, 7, 2024]);
+        assert_eq!(numbers_in("June 10-15, 2024"), vec![6, 10, 15, 2024]);
+        assert_eq!(numbers_in("you may ask"), Vec::<u32>::new());
+        assert_eq!(numbers_in("в мае и в мае"), vec![5]);
+        assert_eq!(numbers_in("국가안보실 제1차장"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn translation_naming_other_countries_is_rejected() {
+        let mut kb = base();
+        kb["countries"] = json!([{
+            "id": "kazakhstan",
+            "title": {"en": "Kazakhstan", "ru": "Казахстан", "ko": "카자흐스탄"},
+            "examples": ["kazakhstan?", "what about kazakhstan"],
+            "answer": all("Korea will create a summit."),
+            "source": "article",
+            "evidence": ["Korea will create a summit."]
+        }]);
+        kb["topics"][0]["answer"] = json!({
+            "en": "Korea will work with Kazakhstan.",
+            "ru": "Корея будет работать с Казахстаном.",
+            "ko": "한국은 그 나라와 협력합니다."
+        });
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[0].answer.ko");
+        assert_eq!(
+            v.rule,
+            Rule::TranslationNamesDiffer {
+                lang: Lang::Ko,
+                name: "Kazakhstan".into(),
+                in_english: true
+            }
+        );
+        kb["topics"][0]["answer"]["ko"] = json!("한국은 카자흐스탄과 협력합니다.");
+        assert!(load(&kb).is_ok());
+    }
+
+    #[test]
+    fn translated_titles_must_be_unique_across_entries() {
+        let mut kb = base();
+        kb["topics"][1]["title"]["ru"] = json!("Заголовок one");
+        let v = only_violation(&kb);
+        assert_eq!(v.path, "topics[1].title.ru");
+        assert!(matches!(v.rule, Rule::DuplicateAlias { .. }), "{v:?}");
+    }
+
+    #[test]
+    fn a_plain_string_where_three_languages_belong_is_a_syntax_error() {
+        let mut kb = base();
+        kb["topics"][0]["title"] = json!("Title only in English");
+        let err = load(&kb).unwrap_err();
+        assert!(matches!(err, KbError::Syntax { .. }), "{err}");
     }
 }

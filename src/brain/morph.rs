@@ -1,0 +1,279 @@
+//! Morphology: the one form under which a word is indexed and looked up.
+//!
+//! The knowledge base's phrases and answers, and every question, go through
+//! [`Stemmers::term`], so "cooperate" meets "cooperation", "Казахстаном" meets
+//! "Казахстан" and "카자흐스탄과는" meets "카자흐스탄". Three mechanisms, one
+//! per script:
+//!
+//! - English and Russian: Snowball stemmers (rust-stemmers), on lower-cased
+//!   text with `ё` already folded to `е` (see `normalize`).
+//! - Korean: no stemmer builds offline here (lindera downloads its dictionary
+//!   at build time; mecab needs a 100 MB dictionary and unsafe FFI), and Korean
+//!   morphology the bot needs is regular: a noun followed by particles
+//!   (카자흐스탄 + 과 + 는) or a 하다-verb followed by an ending (협력 + 하나요).
+//!   [`korean_stem`] strips those suffixes from a closed list, never leaving
+//!   fewer than two syllables, so 국가 ("country") is not read as 국 + 가.
+//! - Question words in Russian and Korean (когда, 언제) become their English
+//!   counterparts ([`crate::lexicon::english_question_word`]), so the English
+//!   examples that teach the matcher which part of a topic a "when" or "who"
+//!   asks about teach it in every language.
+
+use std::borrow::Cow;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::lexicon::english_question_word;
+
+/// Snowball stemmers for English and Russian, and the Korean suffix rules.
+pub struct Stemmers {
+    english: Stemmer,
+    russian: Stemmer,
+}
+
+impl Stemmers {
+    pub fn new() -> Stemmers {
+        Stemmers {
+            english: Stemmer::create(Algorithm::English),
+            russian: Stemmer::create(Algorithm::Russian),
+        }
+    }
+
+    /// The indexed form of a normalised token.
+    pub fn term<'a>(&self, token: &'a str) -> Cow<'a, str> {
+        if let Some(english) = english_question_word(token) {
+            return Cow::Borrowed(english);
+        }
+        match token.chars().next() {
+            Some('a'..='z') => self.english.stem(token),
+            Some('\u{0400}'..='\u{04FF}') => self.russian.stem(token),
+            Some(c) if is_hangul_syllable(c) => {
+                let stem = korean_stem(token);
+                match english_question_word(stem) {
+                    Some(english) => Cow::Borrowed(english),
+                    None => Cow::Borrowed(stem),
+                }
+            }
+            _ => Cow::Borrowed(token),
+        }
+    }
+}
+
+impl Default for Stemmers {
+    fn default() -> Self {
+        Stemmers::new()
+    }
+}
+
+impl std::fmt::Debug for Stemmers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stemmers(english, russian, korean suffixes)")
+    }
+}
+
+/// A precomposed Hangul syllable (가-힣).
+pub fn is_hangul_syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+/// Endings of 하다/되다 verbs and of the copula (the longest that fits wins): "협력하나요" → "협력", "발표했어요" → "발표", "무엇인가요" → "무엇".
+const ENDINGS: &[&str] = &[
+    "했습니까",
+    "했습니다",
+    "하겠습니까",
+    "하겠습니다",
+    "되었습니까",
+    "되었습니다",
+    "되었나요",
+    "하나요",
+    "하는지",
+    "하는데",
+    "하려고",
+    "하려는",
+    "하니까",
+    "한다고",
+    "한대요",
+    "합니다",
+    "합니까",
+    "했어요",
+    "했나요",
+    "했는지",
+    "했다고",
+    "할까요",
+    "하세요",
+    "했어",
+    "했니",
+    "했다",
+    "했던",
+    "한다",
+    "한대",
+    "하나",
+    "하니",
+    "하는",
+    "하고",
+    "하며",
+    "하면",
+    "하기",
+    "하게",
+    "해서",
+    "해요",
+    "하다",
+    "할까",
+    "됩니까",
+    "됩니다",
+    "되나요",
+    "되는지",
+    "됐나요",
+    "됐어요",
+    "되는",
+    "됐어",
+    "돼요",
+    "입니까",
+    "입니다",
+    "인가요",
+    "이에요",
+    "이라고",
+    "이라는",
+    "인데요",
+    "인지",
+    "인가",
+    "인데",
+    "예요",
+    "이야",
+    "이죠",
+    "이고",
+    "이며",
+    "라고",
+    "라는",
+    "해",
+    "할",
+    "한",
+    "함",
+    "된",
+    "될",
+    "돼",
+];
+
+/// Particles, including stacked ones (에서는, 과는).
+const PARTICLES: &[&str] = &[
+    "에서부터",
+    "으로부터",
+    "에게서",
+    "한테서",
+    "께서는",
+    "에서는",
+    "에서도",
+    "에게는",
+    "한테는",
+    "으로는",
+    "이랑은",
+    "에서",
+    "에게",
+    "한테",
+    "께서",
+    "으로",
+    "까지",
+    "부터",
+    "처럼",
+    "보다",
+    "이나",
+    "이랑",
+    "하고",
+    "마다",
+    "조차",
+    "에는",
+    "에도",
+    "과는",
+    "와는",
+    "과도",
+    "와도",
+    "로는",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "과",
+    "와",
+    "의",
+    "에",
+    "께",
+    "로",
+    "도",
+    "만",
+    "나",
+    "랑",
+    "들",
+    "요",
+];
+
+/// Fewer syllables than this never remain after stripping.
+const MIN_KOREAN_STEM: usize = 2;
+
+/// A Korean word without its particles and verb ending (see the module docs).
+pub fn korean_stem(token: &str) -> &str {
+    let syllables = |s: &str| s.chars().count();
+    let strip = |word: &str, list: &[&str]| -> Option<usize> {
+        // The longest suffix that leaves a long enough stem.
+        list.iter()
+            .filter(|suffix| word.ends_with(*suffix))
+            .map(|suffix| word.len() - suffix.len())
+            .filter(|&cut| syllables(&word[..cut]) >= MIN_KOREAN_STEM)
+            .min()
+    };
+    let mut word = token;
+    if let Some(cut) = strip(word, ENDINGS) {
+        word = &word[..cut];
+    }
+    // Particles stack ("국가들에서는"): peel up to three.
+    for _ in 0..3 {
+        match strip(word, PARTICLES) {
+            Some(cut) => word = &word[..cut],
+            None => break,
+        }
+    }
+    word
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn korean_particles_and_endings_are_stripped() {
+        assert_eq!(korean_stem("카자흐스탄과는"), "카자흐스탄");
+        assert_eq!(korean_stem("협력하나요"), "협력");
+        assert_eq!(korean_stem("키르기즈스탄도"), "키르기즈스탄");
+        assert_eq!(korean_stem("발표했어요"), "발표");
+        assert_eq!(korean_stem("정상회의는"), korean_stem("정상회의"));
+        assert_eq!(korean_stem("국가들에서는"), "국가");
+        assert_eq!(korean_stem("우즈베키스탄으로"), "우즈베키스탄");
+    }
+
+    #[test]
+    fn korean_stems_keep_two_syllables() {
+        assert_eq!(korean_stem("국가"), "국가");
+        assert_eq!(korean_stem("분야"), "분야");
+        assert_eq!(korean_stem("누가"), "누가");
+        assert_eq!(korean_stem("가"), "가");
+    }
+
+    #[test]
+    fn question_words_read_as_english_in_every_language() {
+        let s = Stemmers::new();
+        assert_eq!(s.term("когда"), "when");
+        assert_eq!(s.term("언제"), "when");
+        assert_eq!(s.term("언제예요"), "when");
+        assert_eq!(s.term("누가"), "who");
+        assert_eq!(s.term("почему"), "why");
+        assert_eq!(s.term("when"), "when");
+    }
+
+    #[test]
+    fn english_and_russian_are_stemmed() {
+        let s = Stemmers::new();
+        assert_eq!(s.term("cooperation"), s.term("cooperate"));
+        assert_eq!(s.term("сотрудничество"), "сотрудничеств");
+        assert_eq!(s.term("🙂"), "🙂");
+    }
+}
