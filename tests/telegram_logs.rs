@@ -183,9 +183,9 @@ async fn questions_are_logged_with_outcome_and_no_user_data() {
         info.iter()
             .any(|l| l.starts_with("ready as @ksilk_test_bot ("))
     );
-    expect("question in private chat: outcome=answer intent=kazakhstan");
-    expect("command /pillars in supergroup chat: outcome=answer intent=pillars");
-    expect("question in private chat: outcome=fallback intent=-");
+    expect("question in private chat: lang=en outcome=answer intent=kazakhstan");
+    expect("command /pillars in supergroup chat: lang=en outcome=answer intent=pillars");
+    expect("question in private chat: lang=en outcome=fallback intent=-");
     expect("inline query: results=");
     assert!(
         !info
