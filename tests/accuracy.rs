@@ -26,9 +26,9 @@ fn report(file: &str) -> EvalReport {
 /// Floors and ceilings per set: (file, in scope ≥, off-topic declined ≥,
 /// wrong answers ≤), as shares.
 const GATES: [(&str, f64, f64, f64); 3] = [
-    ("eval.jsonl", 0.94, 0.94, 0.03),
-    ("heldout.jsonl", 0.80, 0.95, 0.05),
-    ("dev-2.jsonl", 0.50, 0.80, 0.09),
+    ("eval.jsonl", 0.93, 0.93, 0.02),
+    ("heldout.jsonl", 0.86, 0.95, 0.02),
+    ("dev-2.jsonl", 0.64, 0.84, 0.06),
 ];
 
 #[test]

@@ -804,6 +804,106 @@ const QUESTION_WORDS: &[(&str, &str)] = &[
     ("왜", "why"),
 ];
 
+/// Uzbek and Kazakh words in Latin script (after normalisation: no
+/// apostrophes or diacritics) with the English word for them. Central Asian
+/// users write these ("Koreya Qozog'iston bilan qaysi sohalarda hamkorlik
+/// qilmoqchi?"); reading them as English lets the English knowledge meet them.
+/// Sorted by the first column.
+const LOANWORDS: &[(&str, &str)] = &[
+    ("aziia", "asia"),
+    ("aziya", "asia"),
+    ("bagyt", "pillars"),
+    ("bagyttary", "pillars"),
+    ("bagyty", "pillars"),
+    ("bastama", "initiative"),
+    ("bastamasy", "initiative"),
+    ("bastamasyn", "initiative"),
+    ("bes", "five"),
+    ("besh", "five"),
+    ("davlatlar", "countries"),
+    ("davlatlarga", "countries"),
+    ("davlatlari", "countries"),
+    ("elon", "announced"),
+    ("energetika", "energy"),
+    ("energiya", "energy"),
+    ("hamkorligi", "cooperation"),
+    ("hamkorlik", "cooperation"),
+    ("infratuzilma", "infrastructure"),
+    ("iqlim", "climate"),
+    ("koreia", "korea"),
+    ("koreya", "korea"),
+    ("koreyaning", "korea"),
+    ("litiy", "lithium"),
+    ("mamlakatlar", "countries"),
+    ("manyzdy", "important"),
+    ("markaziy", "central"),
+    ("muhim", "important"),
+    ("nechta", "how"),
+    ("nega", "why"),
+    ("nege", "why"),
+    ("nelikten", "why"),
+    ("neshe", "how"),
+    ("nima", "what"),
+    ("ortalyq", "central"),
+    ("osiyo", "asia"),
+    ("osiyodagi", "asia"),
+    ("prezident", "president"),
+    ("prezidenti", "president"),
+    ("qachon", "when"),
+    ("qaerda", "where"),
+    ("qaida", "where"),
+    ("qancha", "how"),
+    ("qandai", "which"),
+    ("qanday", "which"),
+    ("qashan", "when"),
+    ("qayda", "where"),
+    ("qayerda", "where"),
+    ("qaysi", "which"),
+    ("raqamli", "digital"),
+    ("resurs", "resources"),
+    ("resurslar", "resources"),
+    ("resurslari", "resources"),
+    ("resurstar", "resources"),
+    ("sammit", "summit"),
+    ("sammitda", "summit"),
+    ("sammitga", "summit"),
+    ("sammiti", "summit"),
+    ("sammitine", "summit"),
+    ("sammitte", "summit"),
+    ("sanoat", "industrial"),
+    ("sapar", "visit"),
+    ("sapary", "visit"),
+    ("sheriktik", "partnership"),
+    ("strategiya", "strategy"),
+    ("strategiyasi", "strategy"),
+    ("suv", "water"),
+    ("tashabbus", "initiative"),
+    ("tashabbusi", "initiative"),
+    ("tashrif", "visit"),
+    ("tashrifi", "visit"),
+    ("tashriflari", "visit"),
+    ("tort", "four"),
+    ("turizm", "tourism"),
+    ("uch", "three"),
+    ("uran", "uranium"),
+    ("ush", "three"),
+    ("volfram", "tungsten"),
+    ("yntymaqtastyq", "cooperation"),
+    ("yonalish", "pillars"),
+    ("yonalishi", "pillars"),
+    ("yonalishlari", "pillars"),
+    ("yun", "yoon"),
+];
+
+/// The English word for an Uzbek or Kazakh Latin one ("hamkorlik" →
+/// "cooperation", "qachon" → "when").
+pub fn english_loanword(token: &str) -> Option<&'static str> {
+    LOANWORDS
+        .binary_search_by(|(word, _)| (*word).cmp(token))
+        .ok()
+        .map(|i| LOANWORDS[i].1)
+}
+
 /// The English question word a Russian or Korean one asks with ("когда" →
 /// "when", "언제" → "when"), so that question words weigh the same in every
 /// language.
@@ -840,6 +940,8 @@ mod tests {
         assert_sorted_unique(COMMON_WORDS);
         let words: Vec<&str> = QUESTION_WORDS.iter().map(|(w, _)| *w).collect();
         assert_sorted_unique(&words);
+        let words: Vec<&str> = LOANWORDS.iter().map(|(w, _)| *w).collect();
+        assert_sorted_unique(&words);
     }
 
     #[test]
@@ -847,6 +949,8 @@ mod tests {
         assert_eq!(english_question_word("когда"), Some("when"));
         assert_eq!(english_question_word("왜"), Some("why"));
         assert_eq!(english_question_word("казахстан"), None);
+        assert_eq!(english_loanword("hamkorlik"), Some("cooperation"));
+        assert_eq!(english_loanword("qachon"), Some("when"));
         assert!(is_english_marker("what") && is_english_marker("the"));
         assert!(!is_english_marker("kazakhstan") && !is_english_marker("bilan"));
     }

@@ -76,25 +76,36 @@ pub struct Tuning {
     /// A token in more than this share of entries brings in no candidates of its
     /// own (it still counts for candidates found through rarer words).
     pub candidate_df_share: f32,
+    /// How the weight of unknown words grows with their number: `n^x` times
+    /// one unknown word's weight. Below 1, the many unknown words of a long
+    /// message with personal context ("I'm a grad student in Almaty writing
+    /// my thesis…") weigh less than a few: context is not a topic.
+    pub unknown_exponent: f32,
+    /// When a question asks "when", "where", "who" or "why", an entry whose
+    /// examples never ask that loses this share of its score: the question
+    /// word decides which part of a topic is asked about.
+    pub facet_penalty: f32,
 }
 
 /// The tuned values. See `ksilk eval` and the README for how they were chosen.
 pub const TUNING: Tuning = Tuning {
     answer_min: 0.54,
     clarify_min: 0.45,
-    margin: 0.02,
+    margin: 0.08,
     suggest_min: 0.30,
     phrase_weight: 0.2,
-    stop_weight: 0.1,
+    stop_weight: 0.05,
     common_weight: 1.0,
-    unknown_factor: 1.2,
-    context_factor: 1.0,
-    answer_credit: 0.7,
+    unknown_factor: 1.0,
+    context_factor: 0.5,
+    answer_credit: 0.5,
     off_topic_ratio: 0.9,
     off_topic_override: 0.95,
     prefix_sim: 0.9,
     truncation_sim: 0.82,
     candidate_df_share: 0.25,
+    unknown_exponent: 0.4,
+    facet_penalty: 0.3,
 };
 
 /// At most this many entries are taken from one token's posting list; only a
@@ -106,6 +117,13 @@ const MAX_SELECTIVE_DF: f32 = 64.0;
 
 /// A trigram in more known words than this is skipped in typo lookup.
 const MAX_TRIGRAM_POSTINGS: usize = 400;
+
+/// The question words that pick a part of a topic, as indexed (Russian and
+/// Korean ones are read as these, see [`crate::morph`]).
+const FACET_WORDS: [&str; 4] = ["when", "where", "who", "why"];
+/// An entry answers a question word when at least this many of its example
+/// questions ask with it.
+const FACET_MIN_EXAMPLES: usize = 2;
 
 /// How many ranked candidates a match keeps.
 pub const MAX_CANDIDATES: usize = 10;
@@ -255,6 +273,10 @@ pub struct Index {
     unknown_weight: f32,
     /// Which entries describe questions the bot does not answer.
     off_topic: Vec<bool>,
+    /// The tokens of [`FACET_WORDS`], where the knowledge base uses them.
+    facet_tokens: Vec<(TokenId, u8)>,
+    /// Per entry, a bit per [`FACET_WORDS`] word its examples ask with.
+    entry_facets: Vec<u8>,
     stemmers: Stemmers,
 }
 
@@ -455,6 +477,30 @@ impl Index {
                 }
             }
         }
+        let facet_tokens: Vec<(TokenId, u8)> = FACET_WORDS
+            .iter()
+            .enumerate()
+            .filter_map(|(bit, word)| vocab.get(*word).map(|&id| (id, 1u8 << bit)))
+            .collect();
+        let entry_facets: Vec<u8> = kb
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(entry, e)| {
+                let range = entry_phrases[entry].clone();
+                let examples = &phrase_tokens[range.start as usize..range.end as usize];
+                facet_tokens
+                    .iter()
+                    .filter(|(id, _)| {
+                        examples
+                            .iter()
+                            .filter(|(_, ids, label)| !label && ids.contains(id))
+                            .count()
+                            >= FACET_MIN_EXAMPLES.min(e.examples.len())
+                    })
+                    .fold(0u8, |acc, (_, bit)| acc | bit)
+            })
+            .collect();
         let phrase_tokens = phrase_tokens
             .into_iter()
             .map(|(_, ids, _)| ids.into_boxed_slice())
@@ -478,6 +524,8 @@ impl Index {
                 .iter()
                 .map(|e| e.kind == crate::kb::Kind::OffTopic)
                 .collect(),
+            facet_tokens,
+            entry_facets,
             stemmers,
         }
     }
@@ -627,7 +675,17 @@ impl Index {
     }
 
     fn rank_tokens(&self, query: &[QueryToken], tuning: &Tuning) -> Vec<Candidate> {
-        let total_weight: f32 = query.iter().map(|q| q.weight).sum();
+        // Unknown words count together, sublinearly (see `unknown_exponent`).
+        let (mut known, mut unknown, mut unknown_count) = (0.0f32, 0.0f32, 0usize);
+        for q in query {
+            if q.unknown {
+                unknown = unknown.max(q.weight);
+                unknown_count += 1;
+            } else {
+                known += q.weight;
+            }
+        }
+        let total_weight = known + unknown * (unknown_count as f32).powf(tuning.unknown_exponent);
         if total_weight <= 0.0 {
             return Vec::new();
         }
@@ -655,6 +713,19 @@ impl Index {
             })
             .filter(|c| c.score > 0.0)
             .collect();
+        // The question word picks the part of a topic (see `facet_penalty`).
+        let asked: u8 = query
+            .iter()
+            .flat_map(|q| &q.matches)
+            .filter_map(|(id, _)| self.facet_tokens.iter().find(|(f, _)| f == id))
+            .fold(0, |acc, (_, bit)| acc | bit);
+        if asked != 0 {
+            for c in &mut ranked {
+                if self.entry_facets[c.entry] & asked == 0 && !self.off_topic[c.entry] {
+                    c.score *= 1.0 - tuning.facet_penalty;
+                }
+            }
+        }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         ranked.truncate(MAX_CANDIDATES);
         ranked
@@ -770,8 +841,27 @@ impl Index {
     }
 
     /// Ranks the query and decides the outcome.
+    ///
+    /// A long message is often context around one question ("I run a tourism
+    /// agency in Bishkek… Does the plan say anything about Kyrgyzstan?"). When
+    /// the whole message does not earn an answer and was not declined as
+    /// off-topic, each of its sentences is tried on its own, and a sentence
+    /// that earns an answer on its own answers for the message.
     pub fn match_intent(&self, text: &str, tuning: &Tuning) -> Match {
-        decide(self.rank(text, tuning), tuning, |e| self.off_topic[e])
+        let whole = decide(self.rank(text, tuning), tuning, |e| self.off_topic[e]);
+        if whole.outcome == Outcome::Answer || whole.off_topic.is_some() {
+            return whole;
+        }
+        let sentences = sentences(text);
+        if sentences.len() < 2 {
+            return whole;
+        }
+        sentences
+            .into_iter()
+            .map(|s| decide(self.rank(s, tuning), tuning, |e| self.off_topic[e]))
+            .filter(|m| m.outcome == Outcome::Answer)
+            .max_by(|a, b| a.score().total_cmp(&b.score()))
+            .unwrap_or(whole)
     }
 
     /// How each word of a question was read: its weight and the known words
@@ -842,6 +932,18 @@ fn for_each_deletion(chars: &[char], buffer: &mut String, mut f: impl FnMut(&str
     }
 }
 
+/// The sentences of a message worth matching on their own: split at
+/// sentence ends, semicolons, dashes and line breaks, with at least
+/// [`MIN_SENTENCE_TOKENS`] words.
+fn sentences(text: &str) -> Vec<&str> {
+    text.split(['.', '!', '?', ';', '\n', '\u{2014}', '\u{2013}', '\u{3002}'])
+        .filter(|s| tokenize(s).len() >= MIN_SENTENCE_TOKENS)
+        .collect()
+}
+
+/// A sentence shorter than this is not tried on its own.
+const MIN_SENTENCE_TOKENS: usize = 3;
+
 /// Tokenises a long text (an answer) without the query-length cap.
 fn tokenize_all(text: &str) -> Vec<String> {
     text.split_inclusive(['.', '!', '?'])
@@ -875,10 +977,14 @@ pub fn decide(
         })
         .map(|c| c.entry);
     let second = answers.get(1).map_or(0.0, |c| c.score);
+    // Two close choices are no reason to ask when the question names one of
+    // them in full and not the other ("is tajikistan included": Tajikistan,
+    // not the list of countries, which mentions it too).
+    let named_winner = best_names_it && !answers.get(1).is_some_and(|c| c.label_hit);
     let outcome = if off_topic.is_some() {
         Outcome::Fallback
     } else if best >= tuning.answer_min
-        && (best - second >= tuning.margin || second < tuning.clarify_min)
+        && (best - second >= tuning.margin || second < tuning.clarify_min || named_winner)
     {
         Outcome::Answer
     } else if best >= tuning.clarify_min {
@@ -1086,6 +1192,36 @@ mod tests {
         assert_eq!(m.outcome, Outcome::Clarify);
         let ids: Vec<usize> = m.choices.iter().map(|c| c.entry).collect();
         assert_eq!(ids, [4, 5]);
+    }
+
+    #[test]
+    fn a_close_race_goes_to_the_entry_the_question_names() {
+        let cands = |named_first: bool, named_second: bool| {
+            vec![
+                Candidate {
+                    entry: 0,
+                    score: 0.8,
+                    label_hit: named_first,
+                },
+                Candidate {
+                    entry: 1,
+                    score: 0.79,
+                    label_hit: named_second,
+                },
+            ]
+        };
+        assert_eq!(
+            decide(cands(true, false), &TUNING, |_| false).answer(),
+            Some(0)
+        );
+        assert_eq!(
+            decide(cands(true, true), &TUNING, |_| false).outcome,
+            Outcome::Clarify
+        );
+        assert_eq!(
+            decide(cands(false, false), &TUNING, |_| false).outcome,
+            Outcome::Clarify
+        );
     }
 
     #[test]

@@ -17,12 +17,14 @@
 //!   counterparts ([`crate::lexicon::english_question_word`]), so the English
 //!   examples that teach the matcher which part of a topic a "when" or "who"
 //!   asks about teach it in every language.
+//! - Uzbek and Kazakh words in Latin script that users mix in ("hamkorlik",
+//!   "qachon") are read as English ones ([`crate::lexicon::english_loanword`]).
 
 use std::borrow::Cow;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use crate::lexicon::english_question_word;
+use crate::lexicon::{english_loanword, english_question_word};
 
 /// Snowball stemmers for English and Russian, and the Korean suffix rules.
 pub struct Stemmers {
@@ -42,6 +44,9 @@ impl Stemmers {
     pub fn term<'a>(&self, token: &'a str) -> Cow<'a, str> {
         if let Some(english) = english_question_word(token) {
             return Cow::Borrowed(english);
+        }
+        if let Some(english) = english_loanword(token) {
+            return self.english.stem(english);
         }
         match token.chars().next() {
             Some('a'..='z') => self.english.stem(token),
