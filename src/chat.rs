@@ -70,26 +70,13 @@ pub fn command_reply(engine: &Engine, name: &str, arg: &str, prefs: LangPrefs) -
     }
 }
 
-/// `/lang` in the terminal: pins a language, or says how to.
-fn pin_language(arg: &str, prefs: &mut LangPrefs) -> Reply {
-    use crate::matcher::Outcome;
-    let current = prefs.without_text();
-    match parse_lang_arg(arg) {
-        Ok(Some(lang)) => {
-            prefs.pinned = Some(lang);
-            let text = fill(texts(lang).lang_pinned, &[("language", lang.native_name())]);
-            Reply::note(Outcome::Answer, lang, text)
-        }
-        Ok(None) => {
-            let t = texts(current);
-            Reply::note(
-                Outcome::Answer,
-                current,
-                format!("{}\n{}", t.lang_prompt, t.lang_usage),
-            )
-        }
-        Err(_) => Reply::note(Outcome::Fallback, current, texts(current).lang_usage),
+/// `/lang` in the terminal: pins a language, and says what the bot says to
+/// `/lang` ([`handlers::run_command`]).
+fn pin_language(engine: &Engine, arg: &str, prefs: &mut LangPrefs) -> Reply {
+    if let Ok(Some(lang)) = parse_lang_arg(arg) {
+        prefs.pinned = Some(lang);
     }
+    handlers::run_command(engine, &Command::Lang(arg.to_owned()), *prefs)
 }
 
 /// Runs the conversation until end of input or `/quit`.
@@ -138,7 +125,7 @@ pub fn run_chat<R: BufRead, W: Write>(
                 continue;
             }
             Line::Pick(_) => engine.respond(&line, quiet),
-            Line::Command("lang", arg) => pin_language(arg, &mut prefs),
+            Line::Command("lang", arg) => pin_language(engine, arg, &mut prefs),
             Line::Command(name, arg) => command_reply(engine, name, arg, prefs),
             Line::Question(q) => engine.respond(q, prefs.for_text(q)),
         };

@@ -133,11 +133,28 @@ async fn startup_registers_menus_and_asks_only_for_needed_updates() {
         "startup and the dispatcher"
     );
     let menus = mock.calls_to("setMyCommands");
-    let scopes: Vec<&str> = menus
+    // One menu per language (the default is English) and scope; the detail
+    // per language is checked in tests/telegram_lang.rs.
+    let scopes: Vec<(&str, &str)> = menus
         .iter()
-        .map(|c| c.body["scope"]["type"].as_str().unwrap_or("default"))
+        .map(|c| {
+            (
+                c.body["language_code"].as_str().unwrap_or("default"),
+                c.body["scope"]["type"].as_str().unwrap_or("default"),
+            )
+        })
         .collect();
-    assert_eq!(scopes, ["all_private_chats", "all_group_chats"]);
+    assert_eq!(
+        scopes,
+        [
+            ("default", "all_private_chats"),
+            ("default", "all_group_chats"),
+            ("ru", "all_private_chats"),
+            ("ru", "all_group_chats"),
+            ("ko", "all_private_chats"),
+            ("ko", "all_group_chats"),
+        ]
+    );
     let private: Vec<&str> = menus[0].body["commands"]
         .as_array()
         .unwrap()
@@ -154,7 +171,8 @@ async fn startup_registers_menus_and_asks_only_for_needed_updates() {
             "country",
             "pillars",
             "summit",
-            "about"
+            "about",
+            "lang"
         ]
     );
     assert!(!menus[1].body.to_string().contains("\"start\""));
@@ -178,7 +196,7 @@ async fn start_greets_and_offers_topic_buttons() {
     let ids: Vec<String> = welcome
         .related
         .iter()
-        .map(|c| format!("a1:{}", c.id))
+        .map(|c| format!("a2:en:{}", c.id))
         .collect();
     assert!(!ids.is_empty());
     assert_eq!(sent.callback_data(), ids);
@@ -455,7 +473,7 @@ async fn buttons_answer_and_always_acknowledge() {
     // Private: a topic button from /start.
     let welcome = ask(&mock, 1006, "/start").await;
     let data = welcome.callback_data()[0].clone();
-    let id = data.strip_prefix("a1:").unwrap().to_owned();
+    let id = data.strip_prefix("a2:en:").unwrap().to_owned();
     let msg = fixtures::bot_message(&welcome, private_chat(1006));
     let before = mock.sent_to(1006).len();
     let pushed = mock.push(fixtures::callback(1006, msg, &data));

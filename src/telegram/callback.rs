@@ -3,22 +3,37 @@
 //! Telegram stores at most 64 bytes per button and hands them back verbatim,
 //! possibly months later, to whatever version of the bot is then running. So
 //! the format is tiny, explicit and versioned: `<action><version>:<argument>`.
-//! Today there is one action, `a1:<entry id>` ("answer this entry"); entry ids
-//! are slugs of at most 40 bytes, so the data stays well under the limit. Data
-//! that does not parse (an older format, a foreign bot, a forged payload) is
-//! [`Action::Unknown`], and the handler answers it with a polite toast instead
-//! of an error.
+//!
+//! - `a2:<lang>:<entry id>`: answer this entry in this language, so the
+//!   "related" and "did you mean" buttons under a Russian answer answer in
+//!   Russian whatever the chat's or the user's settings.
+//! - `a1:<entry id>`: the older answer button, still read so buttons under
+//!   old messages keep working; it carries no language, so the handler picks
+//!   the chat's pinned one or the user's.
+//! - `l1:<lang>`: pin this reply language for the chat (the `/lang` buttons).
+//!
+//! Entry ids are slugs of at most 40 bytes, so the data stays well under the
+//! limit. Data that does not parse (an older format, a foreign bot, a forged
+//! payload) is [`Action::Unknown`], and the handler answers it with a polite
+//! toast instead of an error.
+
+use crate::lang::Lang;
 
 /// Telegram's limit on callback_data, in bytes.
 pub const MAX_CALLBACK_DATA: usize = 64;
 
 const ANSWER_V1: &str = "a1";
+const ANSWER_V2: &str = "a2";
+const LANG_V1: &str = "l1";
 
 /// What a button asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Show the answer for this entry id.
-    Answer(String),
+    /// Show the answer for this entry id, in `lang` when the button says
+    /// (`a2`), else in the chat's or the user's language (`a1`).
+    Answer { id: String, lang: Option<Lang> },
+    /// Pin this reply language for the chat.
+    PinLang(Lang),
     /// Anything this version cannot read.
     Unknown,
 }
@@ -31,18 +46,47 @@ fn is_slug(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// The callback_data for "answer entry `id`", or `None` if the id cannot be
-/// encoded within Telegram's limit (the caller then leaves the button out
-/// rather than send something Telegram rejects).
-pub fn encode_answer(id: &str) -> Option<String> {
-    let data = format!("{ANSWER_V1}:{id}");
+/// A language code exactly as [`Lang::code`] writes it (no `RU`, no `ko-KR`:
+/// only what this module encodes is read back).
+fn exact_lang(code: &str) -> Option<Lang> {
+    Lang::ALL.into_iter().find(|l| l.code() == code)
+}
+
+/// The callback_data for "answer entry `id` in `lang`", or `None` if the id
+/// cannot be encoded within Telegram's limit (the caller then leaves the
+/// button out rather than send something Telegram rejects).
+pub fn encode_answer(id: &str, lang: Lang) -> Option<String> {
+    let data = format!("{ANSWER_V2}:{}:{id}", lang.code());
     (is_slug(id) && data.len() <= MAX_CALLBACK_DATA).then_some(data)
 }
 
-/// Reads callback_data written by [`encode_answer`].
+/// The callback_data for "pin `lang` in this chat".
+pub fn encode_lang(lang: Lang) -> String {
+    format!("{LANG_V1}:{}", lang.code())
+}
+
+/// Reads callback_data written by [`encode_answer`], [`encode_lang`] or an
+/// older version of the bot.
 pub fn decode(data: &str) -> Action {
-    match data.split_once(':') {
-        Some((ANSWER_V1, id)) if is_slug(id) => Action::Answer(id.to_owned()),
+    let Some((action, rest)) = data.split_once(':') else {
+        return Action::Unknown;
+    };
+    match action {
+        ANSWER_V1 if is_slug(rest) => Action::Answer {
+            id: rest.to_owned(),
+            lang: None,
+        },
+        ANSWER_V2 => match rest.split_once(':') {
+            Some((code, id)) if is_slug(id) => match exact_lang(code) {
+                Some(lang) => Action::Answer {
+                    id: id.to_owned(),
+                    lang: Some(lang),
+                },
+                None => Action::Unknown,
+            },
+            _ => Action::Unknown,
+        },
+        LANG_V1 => exact_lang(rest).map_or(Action::Unknown, Action::PinLang),
         _ => Action::Unknown,
     }
 }
@@ -52,20 +96,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_entry_ids() {
+    fn round_trips_entry_ids_in_every_language() {
         for id in ["pillars", "korea-central-asia-summit", "k-silk-road"] {
-            let data = encode_answer(id).unwrap();
-            assert!(data.len() <= MAX_CALLBACK_DATA);
-            assert_eq!(decode(&data), Action::Answer(id.to_owned()));
+            for lang in Lang::ALL {
+                let data = encode_answer(id, lang).unwrap();
+                assert!(data.len() <= MAX_CALLBACK_DATA);
+                assert_eq!(
+                    decode(&data),
+                    Action::Answer {
+                        id: id.to_owned(),
+                        lang: Some(lang)
+                    }
+                );
+            }
         }
+        assert_eq!(encode_answer("pillars", Lang::Ru).unwrap(), "a2:ru:pillars");
+    }
+
+    #[test]
+    fn old_answer_buttons_still_decode_without_a_language() {
+        assert_eq!(
+            decode("a1:pillars"),
+            Action::Answer {
+                id: "pillars".to_owned(),
+                lang: None
+            }
+        );
+    }
+
+    #[test]
+    fn language_buttons_round_trip() {
+        for lang in Lang::ALL {
+            let data = encode_lang(lang);
+            assert!(data.len() <= MAX_CALLBACK_DATA);
+            assert_eq!(decode(&data), Action::PinLang(lang));
+        }
+        assert_eq!(encode_lang(Lang::Ko), "l1:ko");
     }
 
     #[test]
     fn refuses_what_does_not_fit_or_is_not_a_slug() {
-        assert_eq!(encode_answer(&"x".repeat(62)), None);
-        assert_eq!(encode_answer("Kazakhstan"), None);
-        assert_eq!(encode_answer(""), None);
-        assert!(encode_answer(&"x".repeat(40)).is_some());
+        assert_eq!(encode_answer(&"x".repeat(59), Lang::En), None);
+        assert_eq!(encode_answer("Kazakhstan", Lang::En), None);
+        assert_eq!(encode_answer("", Lang::En), None);
+        assert!(encode_answer(&"x".repeat(58), Lang::Ko).is_some());
     }
 
     #[test]
@@ -75,6 +149,15 @@ mod tests {
             "a1:",
             "a1:Pillars",
             "a2:pillars",
+            "a2:de:pillars",
+            "a2:RU:pillars",
+            "a2:ru:",
+            "a2:ru:Pillars",
+            "a3:ru:pillars",
+            "l1:",
+            "l1:de",
+            "l1:ru-RU",
+            "l2:ru",
             "topic_pillars",
             "a1:<b>",
             "a1:x:y",

@@ -3,7 +3,9 @@
 //! One enum drives all three, so the menu registered with setMyCommands, the
 //! `/help` text and what the parser accepts can never disagree. The doc
 //! comments are the descriptions (teloxide's derive reads them), so they are
-//! written for users and stay under Telegram's 256-character limit.
+//! written for users and stay under Telegram's 256-character limit. They are
+//! the fallback: the menus and `/help` take each language's descriptions from
+//! [`crate::texts`], and a menu is registered per language ([`menus`]).
 //!
 //! Parsing is teloxide's (`/cmd`, `/cmd@this_bot`, `/cmd@other_bot` rejected)
 //! with one forgiving addition: `/Pillars` or `/ASK` from a phone keyboard that
@@ -36,6 +38,8 @@ pub enum Command {
     Summit,
     /// where my knowledge comes from, and its limits
     About,
+    /// reply language: /lang en, ru or ko
+    Lang(String),
 }
 
 /// How a text that starts with `/` was read.
@@ -89,23 +93,58 @@ pub fn help_text(lang: Lang) -> String {
     out
 }
 
-/// The menus to register: the full list for private chats, and one without
-/// `/start` for groups, where it only clutters everyone's menu. The derive
-/// writes names with their `/`; the Bot API wants them bare, so it is removed.
-pub fn menus() -> Vec<(BotCommandScope, Vec<BotCommand>)> {
-    let all: Vec<BotCommand> = Command::bot_commands()
+/// One command menu to register with setMyCommands.
+#[derive(Debug, Clone)]
+pub struct Menu {
+    /// The users' `language_code` it is for; `None` is the default menu,
+    /// which Telegram shows to everyone without a more specific one.
+    pub language_code: Option<&'static str>,
+    /// The language its descriptions are in.
+    pub lang: Lang,
+    pub scope: BotCommandScope,
+    pub commands: Vec<BotCommand>,
+}
+
+/// The commands of a menu in a language. The derive writes names with their
+/// `/`; the Bot API wants them bare, so it is removed.
+fn menu_commands(lang: Lang, with_start: bool) -> Vec<BotCommand> {
+    let t = texts(lang);
+    Command::bot_commands()
         .into_iter()
-        .map(|c| BotCommand::new(c.command.trim_start_matches('/'), c.description))
-        .collect();
-    let group: Vec<BotCommand> = all
-        .iter()
-        .filter(|c| c.command != "start")
-        .cloned()
-        .collect();
-    vec![
-        (BotCommandScope::AllPrivateChats, all),
-        (BotCommandScope::AllGroupChats, group),
-    ]
+        .map(|c| {
+            let name = c.command.trim_start_matches('/').to_owned();
+            let description = t.command(&name).map_or(c.description, str::to_owned);
+            BotCommand::new(name, description)
+        })
+        .filter(|c| with_start || c.command != "start")
+        .collect()
+}
+
+/// The menus to register: for each language (the default menu in English,
+/// then one for `language_code` "ru" and one for "ko"), the full list for
+/// private chats and one without `/start` for groups, where it only clutters
+/// everyone's menu.
+pub fn menus() -> Vec<Menu> {
+    let languages = [
+        (None, Lang::En),
+        (Some("ru"), Lang::Ru),
+        (Some("ko"), Lang::Ko),
+    ];
+    let mut out = Vec::new();
+    for (language_code, lang) in languages {
+        for (scope, with_start) in [
+            (BotCommandScope::AllPrivateChats, true),
+            (BotCommandScope::AllGroupChats, false),
+        ] {
+            out.push(Menu {
+                language_code,
+                lang,
+                scope,
+                commands: menu_commands(lang, with_start),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -142,6 +181,14 @@ mod tests {
             parse("/country kyrgystan", ME),
             Parsed::Command(Command::Country("kyrgystan".into()))
         );
+        assert_eq!(
+            parse("/lang@ksilk_bot ru", ME),
+            Parsed::Command(Command::Lang("ru".into()))
+        );
+        assert_eq!(
+            parse("/lang", ME),
+            Parsed::Command(Command::Lang(String::new()))
+        );
     }
 
     #[test]
@@ -157,8 +204,18 @@ mod tests {
 
     #[test]
     fn menus_fit_telegram_rules() {
-        for (_, commands) in menus() {
+        let all = menus();
+        assert_eq!(all.len(), 6);
+        for menu in all {
+            let commands = menu.commands;
             assert!(!commands.is_empty());
+            let lang_line = commands.iter().find(|c| c.command == "lang");
+            assert_eq!(
+                lang_line.map(|c| c.description.as_str()),
+                texts(menu.lang).command("lang"),
+                "{:?}",
+                menu.language_code
+            );
             for c in commands {
                 let name = &c.command;
                 assert!(

@@ -26,23 +26,26 @@ use futures::FutureExt as _;
 use teloxide::RequestError;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::payloads::{
-    AnswerCallbackQuerySetters, AnswerInlineQuerySetters, SendMessageSetters,
+    AnswerCallbackQuerySetters, AnswerInlineQuerySetters, EditMessageTextSetters,
+    SendMessageSetters,
 };
 use teloxide::prelude::*;
 use teloxide::types::{
-    CallbackQuery, Chat, InlineQuery, Me, MessageEntityKind, MessageId, MessageKind, ParseMode,
-    ReplyParameters,
+    CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, InlineQuery, Me,
+    MessageEntityKind, MessageId, MessageKind, ParseMode, ReplyParameters,
 };
 
 use super::brain::Brain;
 use super::callback::{self, Action};
 use super::commands::{self, Command, Parsed};
 use super::delivery::{Failure, RetryPolicy, deliver};
+use super::prefs::PinStore;
 use super::redact::redact;
 use super::render::{self, MAX_INLINE_RESULTS, Outgoing};
-use crate::lang::{Lang, LangPrefs};
+use crate::lang::{Lang, LangPrefs, parse_lang_arg};
+use crate::matcher::Outcome;
 use crate::reply::Reply;
-use crate::texts::texts;
+use crate::texts::{fill, texts};
 
 /// Longest question passed to the brain. Telegram itself caps messages at
 /// 4096 characters; the cap guards against anything else feeding us more.
@@ -64,6 +67,7 @@ pub trait Api:
         DeleteWebhook: Send + Sync,
         SetMyCommands: Send + Sync,
         SendMessage: Send + Sync,
+        EditMessageText: Send + Sync,
         AnswerCallbackQuery: Send + Sync,
         AnswerInlineQuery: Send + Sync,
     > + Clone
@@ -82,6 +86,7 @@ impl<T> Api for T where
             DeleteWebhook: Send + Sync,
             SetMyCommands: Send + Sync,
             SendMessage: Send + Sync,
+            EditMessageText: Send + Sync,
             AnswerCallbackQuery: Send + Sync,
             AnswerInlineQuery: Send + Sync,
         > + Clone
@@ -95,6 +100,8 @@ impl<T> Api for T where
 pub struct Ctx {
     pub brain: Arc<dyn Brain>,
     pub retry: RetryPolicy,
+    /// Each chat's pinned reply language (`/lang`).
+    pub pins: PinStore,
 }
 
 pub type HandlerResult = Result<(), Failure>;
@@ -115,7 +122,7 @@ async fn message_endpoint<R: Api>(bot: R, msg: Message, me: Me, ctx: Arc<Ctx>) -
         let (bot, ctx, addressed) = (bot.clone(), Arc::clone(&ctx), Arc::clone(&addressed));
         let (chat, place) = (msg.chat.id, Place::of(&msg.chat));
         let reply_to = (place != Place::Private).then_some(msg.id);
-        let lang = lang_prefs(&msg).for_text(msg.text().unwrap_or(""));
+        let lang = lang_prefs(&msg, &ctx.pins).for_text(msg.text().unwrap_or(""));
         async move {
             if addressed.load(Ordering::Relaxed) {
                 let sorry = vec![render::note(texts(lang).sorry)];
@@ -355,10 +362,11 @@ fn user_lang(code: Option<&str>) -> Lang {
     Lang::from_telegram(code)
 }
 
-/// What decides a message's reply language besides its text.
-fn lang_prefs(msg: &Message) -> LangPrefs {
+/// What decides a message's reply language besides its text: the chat's
+/// pinned language, then the sender's own.
+fn lang_prefs(msg: &Message, pins: &PinStore) -> LangPrefs {
     LangPrefs {
-        pinned: None,
+        pinned: pins.get(msg.chat.id),
         user: msg
             .from
             .as_ref()
@@ -394,7 +402,7 @@ async fn on_message<R: Api>(
     let reply_to = (place != Place::Private).then_some(msg.id);
     let chat = msg.chat.id;
     let brain = &ctx.brain;
-    let prefs = lang_prefs(&msg);
+    let prefs = lang_prefs(&msg, &ctx.pins);
     let (reply, what) = match route {
         Route::Ignore => return Ok(()),
         Route::Hint(hint) => {
@@ -426,6 +434,11 @@ async fn on_message<R: Api>(
             log::info!("command /help in {place} chat");
             let help = render::note(&commands::help_text(prefs.without_text()));
             return send(&bot, &ctx, chat, place, reply_to, vec![help], "help").await;
+        }
+        Route::Command(Command::Lang(arg)) => {
+            log::info!("command /lang in {place} chat");
+            let out = lang_command(&ctx.pins, chat, &arg, prefs);
+            return send(&bot, &ctx, chat, place, reply_to, vec![out], "lang").await;
         }
         Route::Command(command) => {
             let reply = run_command(brain.as_ref(), &command, prefs);
@@ -459,7 +472,57 @@ fn command_name(command: &Command) -> &'static str {
         Command::Pillars => "pillars",
         Command::Summit => "summit",
         Command::About => "about",
+        Command::Lang(_) => "lang",
     }
+}
+
+/// The reply to `/lang`, pinning the language when the argument names one.
+/// The text is [`run_command`]'s, so the terminal and Telegram say the same;
+/// without an argument the prompt gets one button per language.
+fn lang_command(pins: &PinStore, chat: ChatId, arg: &str, prefs: LangPrefs) -> Outgoing {
+    let parsed = parse_lang_arg(arg);
+    if let Ok(Some(lang)) = parsed {
+        pins.pin(chat, lang);
+    }
+    let reply = lang_reply(arg, prefs, true);
+    let mut out = render::note(&reply.body);
+    if let Ok(None) = parsed {
+        out.keyboard = Some(lang_keyboard());
+    }
+    out
+}
+
+/// One button per language, labelled with its own name: `l1:<code>`.
+pub fn lang_keyboard() -> InlineKeyboardMarkup {
+    let row: Vec<InlineKeyboardButton> = Lang::ALL
+        .into_iter()
+        .map(|l| InlineKeyboardButton::callback(l.native_name(), callback::encode_lang(l)))
+        .collect();
+    InlineKeyboardMarkup::new(vec![row])
+}
+
+/// What `/lang <arg>` says: the confirmation in the new language, the prompt
+/// when there is no argument (with the usage line when there are no buttons
+/// to press), the usage hint for an unknown language. Pure: pinning is the
+/// caller's job.
+fn lang_reply(arg: &str, prefs: LangPrefs, with_buttons: bool) -> Reply {
+    let current = prefs.without_text();
+    let t = texts(current);
+    match parse_lang_arg(arg) {
+        Ok(Some(lang)) => Reply::note(Outcome::Answer, lang, pinned_text(lang)),
+        Ok(None) if with_buttons => Reply::note(Outcome::Answer, current, t.lang_prompt),
+        Ok(None) => Reply::note(
+            Outcome::Answer,
+            current,
+            format!("{}\n{}", t.lang_prompt, t.lang_usage),
+        ),
+        Err(_) => Reply::note(Outcome::Fallback, current, t.lang_usage),
+    }
+}
+
+/// "Done: in this chat I reply in Русский …", in the pinned language.
+fn pinned_text(lang: Lang) -> String {
+    fill(texts(lang).lang_pinned, &[("language", lang.native_name())])
 }
 
 /// The reply to a command (other than `/help`, which is not a brain reply).
@@ -506,6 +569,8 @@ pub fn run_command(brain: &dyn Brain, command: &Command, prefs: LangPrefs) -> Re
         Command::Summit => topic("korea-central-asia-summit"),
         Command::About => brain.about(lang),
         Command::Help => brain.welcome(lang),
+        // What `/lang` says; the front end pins the language itself.
+        Command::Lang(arg) => lang_reply(arg, prefs, false),
     }
 }
 
@@ -548,32 +613,36 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
         .data
         .as_deref()
         .map_or(Action::Unknown, callback::decode);
-    let lang = user_lang(query.from.language_code.as_deref());
-    let reply = match &action {
-        Action::Answer(id) => ctx.brain.answer_for(id, lang),
-        Action::Unknown => None,
-    };
+    // Toasts are read by whoever pressed, so they are in that user's language.
+    let user = user_lang(query.from.language_code.as_deref());
     // The message the button was under; absent for inline-mode messages.
     let target = query
         .message
         .as_ref()
         .map(|m| (m.chat().id, Place::of(m.chat()), m.id()));
+    if let Action::PinLang(lang) = action {
+        return pin_from_button(&bot, &ctx, &query, lang, user, target).await;
+    }
+    let reply = match &action {
+        Action::Answer { id, lang } => {
+            // An `a2` button says its language; an old `a1` one takes the
+            // chat's pinned language, else the presser's.
+            let prefs = LangPrefs {
+                pinned: target.and_then(|(chat, _, _)| ctx.pins.get(chat)),
+                user: Some(user),
+            };
+            ctx.brain
+                .answer_for(id, lang.unwrap_or_else(|| prefs.without_text()))
+        }
+        Action::PinLang(_) | Action::Unknown => None,
+    };
     let toast = match (&reply, &action, target) {
         (Some(_), _, Some(_)) => None,
-        (Some(_), _, None) => Some(texts(lang).toast_no_chat),
-        (None, Action::Answer(_), _) => Some(texts(lang).toast_stale_topic),
-        (None, Action::Unknown, _) => Some(texts(lang).toast_old_button),
+        (Some(_), _, None) => Some(texts(user).toast_no_chat),
+        (None, Action::Answer { .. }, _) => Some(texts(user).toast_stale_topic),
+        (None, _, _) => Some(texts(user).toast_old_button),
     };
-    // Always answer the query first: it stops the button's spinner, and
-    // Telegram expects it within seconds.
-    let mut answer = bot.answer_callback_query(query.id.clone());
-    if let Some(toast) = toast {
-        answer = answer.text(toast);
-    }
-    if let Err(failure) = deliver(&ctx.retry, "answerCallbackQuery", answer).await {
-        // An expired query (the bot was down) must not cost the user the answer.
-        log::info!("{failure}");
-    }
+    acknowledge(&bot, &ctx, &query, toast).await;
     match (reply, target) {
         (Some(reply), Some((chat, place, message))) => {
             log_outcome("button", place, &reply);
@@ -592,6 +661,58 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
         _ => {
             log::info!("stale or foreign button pressed");
             Ok(())
+        }
+    }
+}
+
+/// Answers a button press. Always done first: it stops the button's spinner,
+/// and Telegram expects it within seconds.
+async fn acknowledge<R: Api>(bot: &R, ctx: &Ctx, query: &CallbackQuery, toast: Option<&str>) {
+    let mut answer = bot.answer_callback_query(query.id.clone());
+    if let Some(toast) = toast {
+        answer = answer.text(toast);
+    }
+    if let Err(failure) = deliver(&ctx.retry, "answerCallbackQuery", answer).await {
+        // An expired query (the bot was down) must not cost the user the answer.
+        log::info!("{failure}");
+    }
+}
+
+/// A `/lang` button: pins the language for the chat the prompt is in and
+/// turns the prompt into the confirmation (or, if it can no longer be
+/// edited, sends the confirmation).
+async fn pin_from_button<R: Api>(
+    bot: &R,
+    ctx: &Ctx,
+    query: &CallbackQuery,
+    lang: Lang,
+    user: Lang,
+    target: Option<(ChatId, Place, MessageId)>,
+) -> HandlerResult {
+    let Some((chat, place, message)) = target else {
+        acknowledge(bot, ctx, query, Some(texts(user).toast_no_chat)).await;
+        return Ok(());
+    };
+    ctx.pins.pin(chat, lang);
+    log::info!("language pinned by button in {place} chat: lang={lang}");
+    acknowledge(bot, ctx, query, None).await;
+    let done = render::note(&pinned_text(lang));
+    let edit = bot
+        .edit_message_text(chat, message, done.html.clone())
+        .parse_mode(ParseMode::Html)
+        .link_preview_options(render::no_preview());
+    match deliver(
+        &ctx.retry,
+        format!("editMessageText (lang) in a {place} chat"),
+        edit,
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(failure) => {
+            log::info!("{failure}; sending the confirmation instead");
+            let reply_to = (place != Place::Private).then_some(message);
+            send(bot, ctx, chat, place, reply_to, vec![done], "lang").await
         }
     }
 }

@@ -19,6 +19,8 @@
 //! - [`config`] and [`redact`]: the token, startup errors, and keeping the
 //!   token out of every log line.
 //! - [`brain`]: the trait the handlers call, implemented by the engine.
+//! - [`prefs`]: the per-chat pinned reply language (`/lang`), bounded and
+//!   keyed by a keyed hash, never by a chat id.
 //!
 //! Everything that talks to Telegram is generic over the requester, so the
 //! tests run the production handlers on a plain `Bot` pointed at a mock Bot
@@ -31,6 +33,7 @@ pub mod config;
 pub mod delivery;
 pub mod handlers;
 pub mod listener;
+pub mod prefs;
 pub mod redact;
 pub mod render;
 pub mod serve;

@@ -98,7 +98,7 @@ pub fn keyboard(reply: &Reply) -> Option<InlineKeyboardMarkup> {
             // A button for the answer on screen would just repeat it.
             continue;
         }
-        if let Some(data) = callback::encode_answer(&choice.id) {
+        if let Some(data) = callback::encode_answer(&choice.id, reply.lang) {
             seen.push(&choice.id);
             rows.push(vec![InlineKeyboardButton::callback(label(choice), data)]);
         }

@@ -37,6 +37,7 @@ use super::config::{Settings, StartError};
 use super::delivery::{Failure, RetryPolicy, deliver};
 use super::handlers::{Api, Ctx, schema};
 use super::listener::{ALLOWED_UPDATES, QuietPolling};
+use super::prefs::PinStore;
 use super::redact::describe;
 use crate::engine::Engine;
 
@@ -198,9 +199,16 @@ pub async fn start<R: Api>(
         Ok(_) => {}
         Err(failure) => log::warn!("{failure}"),
     }
-    for (scope, list) in commands::menus() {
-        let request = bot.set_my_commands(list).scope(scope);
-        if let Err(failure) = deliver(&options.retry, "setMyCommands", request).await {
+    for menu in commands::menus() {
+        let mut request = bot.set_my_commands(menu.commands).scope(menu.scope);
+        if let Some(code) = menu.language_code {
+            request = request.language_code(code);
+        }
+        let what = format!(
+            "setMyCommands ({})",
+            menu.language_code.unwrap_or("default")
+        );
+        if let Err(failure) = deliver(&options.retry, what, request).await {
             // The bot works without a menu; say so and carry on.
             log::warn!("{failure}");
         }
@@ -277,6 +285,7 @@ where
     let ctx = Arc::new(Ctx {
         brain,
         retry: options.retry,
+        pins: PinStore::default(),
     });
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema::<R>())
         .dependencies(dptree::deps![ctx])
