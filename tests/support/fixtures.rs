@@ -30,6 +30,20 @@ pub fn bot_user() -> Value {
     json!({"id": BOT_ID, "is_bot": true, "first_name": "K-Silk Road", "username": BOT_USERNAME})
 }
 
+/// The same update from a user whose Telegram app is set to `code` (the
+/// sender's `from.language_code`, in a message, a button press or an inline
+/// query).
+pub fn with_language_code(mut update: Value, code: &str) -> Value {
+    for key in ["message", "callback_query", "inline_query"] {
+        if let Some(inner) = update.get_mut(key)
+            && inner.get("from").is_some()
+        {
+            inner["from"]["language_code"] = json!(code);
+        }
+    }
+    update
+}
+
 /// The entities Telegram attaches: a leading `/command` and `@mentions`.
 fn entities(text: &str) -> Vec<Value> {
     let mut out = Vec::new();

@@ -87,7 +87,9 @@ pub fn parse(html: &str) -> Result<String, String> {
                 rest = &rest[end + 1..];
             }
             '&' => {
-                let semi = rest[..rest.len().min(12)].find(';');
+                // Bytes, not a string slice: 12 bytes can end inside a
+                // multi-byte character (Korean or Cyrillic after `&quot;`).
+                let semi = rest.bytes().take(12).position(|b| b == b';');
                 let decoded =
                     semi.and_then(|semi| decode_entity(&rest[1..semi]).map(|c| (c, semi)));
                 let Some((decoded, semi)) = decoded else {

@@ -735,6 +735,30 @@ fn set_my_commands(body: &Value) -> Executed {
     if commands.len() > 100 {
         return bad_request("BOT_COMMANDS_TOO_MUCH");
     }
+    // The language and scope are recorded with the call's body; check them
+    // the way Telegram does, so a test asserting them asserts valid ones.
+    if let Some(code) = body.get("language_code").filter(|v| !v.is_null()) {
+        let valid = code.as_str().is_some_and(|c| {
+            c.is_empty() || (c.len() == 2 && c.bytes().all(|b| b.is_ascii_lowercase()))
+        });
+        if !valid {
+            return bad_request("LANG_CODE_INVALID");
+        }
+    }
+    if let Some(scope) = body.get("scope").filter(|v| !v.is_null()) {
+        let known = [
+            "default",
+            "all_private_chats",
+            "all_group_chats",
+            "all_chat_administrators",
+            "chat",
+            "chat_administrators",
+            "chat_member",
+        ];
+        if !scope["type"].as_str().is_some_and(|t| known.contains(&t)) {
+            return bad_request("BOT_COMMAND_SCOPE_INVALID");
+        }
+    }
     for command in commands {
         let name = command["command"].as_str().unwrap_or("");
         let valid = !name.is_empty()
