@@ -898,20 +898,22 @@ const LOANWORDS: &[(&str, &str)] = &[
 /// The English word for an Uzbek or Kazakh Latin one ("hamkorlik" →
 /// "cooperation", "qachon" → "when").
 pub fn english_loanword(token: &str) -> Option<&'static str> {
-    LOANWORDS
+    translate(LOANWORDS, token)
+}
+
+/// The second column of a sorted two-column table, for its first.
+fn translate(table: &[(&str, &'static str)], token: &str) -> Option<&'static str> {
+    table
         .binary_search_by(|(word, _)| (*word).cmp(token))
         .ok()
-        .map(|i| LOANWORDS[i].1)
+        .map(|i| table[i].1)
 }
 
 /// The English question word a Russian or Korean one asks with ("когда" →
 /// "when", "언제" → "when"), so that question words weigh the same in every
 /// language.
 pub fn english_question_word(token: &str) -> Option<&'static str> {
-    QUESTION_WORDS
-        .binary_search_by(|(word, _)| (*word).cmp(token))
-        .ok()
-        .map(|i| QUESTION_WORDS[i].1)
+    translate(QUESTION_WORDS, token)
 }
 
 /// Is this normalised token an everyday English word (see the module docs)?
