@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::lang::Lang;
+use crate::morph::is_hangul_syllable;
 use crate::normalize::{self, Script};
 
 /// Path shown in messages about the compiled-in knowledge base.
@@ -695,7 +696,9 @@ pub fn count_sentences(text: &str) -> usize {
             match rest {
                 [] => count += 1,
                 [' ', next, ..]
-                    if next.is_uppercase() || next.is_ascii_digit() || is_hangul(*next) =>
+                    if next.is_uppercase()
+                        || next.is_ascii_digit()
+                        || is_hangul_syllable(*next) =>
                 {
                     count += 1
                 }
@@ -704,10 +707,6 @@ pub fn count_sentences(text: &str) -> usize {
         }
     }
     count.max(usize::from(!text.trim().is_empty()))
-}
-
-fn is_hangul(c: char) -> bool {
-    ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
 
 /// The numbers a text states, as a sorted set: runs of digits, and month

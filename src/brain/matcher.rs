@@ -35,7 +35,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{is_common_word, is_stop_word};
-use crate::morph::Stemmers;
+use crate::morph::{Stemmers, is_hangul_syllable};
 use crate::normalize::tokenize;
 
 /// All thresholds and weights in one place.
@@ -208,13 +208,6 @@ struct EntryToken {
     /// Bit `i`: the entry's phrase `i` contains the token (phrases past 64 are
     /// always visited).
     phrases: u64,
-}
-
-fn is_hangul(token: &str) -> bool {
-    token
-        .chars()
-        .next()
-        .is_some_and(|c| ('\u{AC00}'..='\u{D7AF}').contains(&c))
 }
 
 /// One known token.
@@ -563,7 +556,11 @@ impl Index {
 
         // Inflections and particles the stemmer leaves: "카자흐스탄은" → "카자흐스탄".
         let stem_chars: Vec<char> = token.chars().collect();
-        let min_stem = if is_hangul(token) { 2 } else { 4 };
+        let min_stem = if token.starts_with(is_hangul_syllable) {
+            2
+        } else {
+            4
+        };
         for cut in (min_stem..stem_chars.len()).rev().take(4) {
             let stem: String = stem_chars[..cut].iter().collect();
             if let Some(&id) = self.vocab.get(&stem)

@@ -136,7 +136,7 @@ async fn message_endpoint<R: Api>(bot: R, msg: Message, me: Me, ctx: Arc<Ctx>) -
 async fn callback_endpoint<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> HandlerResult {
     let recover = {
         let (bot, ctx, id) = (bot.clone(), Arc::clone(&ctx), query.id.clone());
-        let lang = user_lang(query.from.language_code.as_deref());
+        let lang = Lang::from_telegram(query.from.language_code.as_deref());
         async move {
             let answer = bot.answer_callback_query(id).text(texts(lang).toast_sorry);
             let _ = deliver(&ctx.retry, "answerCallbackQuery (apology)", answer).await;
@@ -357,11 +357,6 @@ fn cap(text: &str, max_chars: usize) -> &str {
     }
 }
 
-/// The user's language as Telegram reports it (see [`Lang::from_telegram`]).
-fn user_lang(code: Option<&str>) -> Lang {
-    Lang::from_telegram(code)
-}
-
 /// What decides a message's reply language besides its text: the chat's
 /// pinned language, then the sender's own.
 fn lang_prefs(msg: &Message, pins: &PinStore) -> LangPrefs {
@@ -370,7 +365,7 @@ fn lang_prefs(msg: &Message, pins: &PinStore) -> LangPrefs {
         user: msg
             .from
             .as_ref()
-            .map(|u| user_lang(u.language_code.as_deref())),
+            .map(|u| Lang::from_telegram(u.language_code.as_deref())),
     }
 }
 
@@ -614,7 +609,7 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
         .as_deref()
         .map_or(Action::Unknown, callback::decode);
     // Toasts are read by whoever pressed, so they are in that user's language.
-    let user = user_lang(query.from.language_code.as_deref());
+    let user = Lang::from_telegram(query.from.language_code.as_deref());
     // The message the button was under; absent for inline-mode messages.
     let target = query
         .message
@@ -722,7 +717,7 @@ async fn on_inline<R: Api>(bot: R, query: InlineQuery, ctx: Arc<Ctx>) -> Handler
     let lang = crate::lang::choose(
         text,
         None,
-        Some(user_lang(query.from.language_code.as_deref())),
+        Some(Lang::from_telegram(query.from.language_code.as_deref())),
     );
     let replies = ctx.brain.search(text, MAX_INLINE_RESULTS, lang);
     let results = render::inline_results(&replies);
