@@ -19,7 +19,7 @@ fn objective(kb: &KnowledgeBase, cases: &[EvalCase], tuning: Tuning) -> (f64, f6
     let report = run_eval(&engine, cases);
     let a = report.in_scope.rate();
     let b = report.off_topic.rate();
-    let wrong = report.verdicts.iter().filter(|v| v.wrong).count() as f64 / cases.len() as f64;
+    let wrong = report.wrong_answers().rate();
     ((a + b) / 2.0 - 3.0 * wrong, a, b)
 }
 

@@ -136,6 +136,14 @@ impl EvalReport {
     pub fn failures(&self) -> impl Iterator<Item = &Verdict> {
         self.verdicts.iter().filter(|v| !v.correct)
     }
+
+    /// Questions answered wrongly, in scope or off-topic, out of all.
+    pub fn wrong_answers(&self) -> Tally {
+        Tally {
+            correct: self.verdicts.iter().filter(|v| v.wrong).count(),
+            total: self.verdicts.len(),
+        }
+    }
 }
 
 /// Runs every case through the engine.
@@ -255,16 +263,17 @@ impl fmt::Display for EvalReport {
             self.off_topic_not_answered.total,
             self.off_topic_not_answered.rate() * 100.0
         )?;
-        let all = self.in_scope.total + self.off_topic.total;
-        let wrong = self.in_scope_wrong.correct + self.off_topic.total
-            - self.off_topic_not_answered.correct;
+        let wrong = self.wrong_answers();
         writeln!(
             f,
-            "wrong answers: {wrong}/{all} ({:.1}%) of all questions",
-            if all == 0 {
+            "wrong answers: {}/{} ({:.1}%) of all questions",
+            wrong.correct,
+            wrong.total,
+            // An empty tally's rate is 1; no questions means no wrong answers.
+            if wrong.total == 0 {
                 0.0
             } else {
-                wrong as f64 * 100.0 / all as f64
+                wrong.rate() * 100.0
             }
         )?;
         if self.reply_lang_right.total > 0 {

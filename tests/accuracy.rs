@@ -75,9 +75,7 @@ fn each_dev_set_keeps_its_accuracy_floor_and_wrong_answer_ceiling() {
             report.off_topic.rate() * 100.0,
             off_topic * 100.0
         );
-        let answered_off_topic = report.off_topic.total - report.off_topic_not_answered.correct;
-        let wrong_share = (report.in_scope_wrong.correct + answered_off_topic) as f64
-            / report.verdicts.len() as f64;
+        let wrong_share = report.wrong_answers().rate();
         assert!(
             wrong_share <= wrong,
             "{file}: {:.1}% wrong answers, above {:.0}%\n{report}",
