@@ -247,6 +247,9 @@ struct PhraseInfo {
 #[derive(Debug)]
 pub struct Index {
     vocab: HashMap<String, TokenId>,
+    /// Every word the knowledge base was written with, to the token it stems
+    /// to: most words of a question are found here without stemming.
+    surfaces: HashMap<String, TokenId>,
     tokens: Vec<TokenInfo>,
     phrases: Vec<PhraseInfo>,
     /// The distinct tokens of each phrase.
@@ -500,6 +503,15 @@ impl Index {
             .collect();
 
         Index {
+            surfaces: tokens
+                .iter()
+                .enumerate()
+                .flat_map(|(id, info)| {
+                    info.surfaces
+                        .iter()
+                        .map(move |s| (s.clone(), id as TokenId))
+                })
+                .collect(),
             vocab,
             tokens,
             phrases,
@@ -530,9 +542,15 @@ impl Index {
 
     /// Finds the known tokens a query token may stand for, with a similarity.
     fn lookup(&self, word: &str, tuning: &Tuning) -> QueryToken {
-        let stemmed = self.stemmers.term(word);
+        // A word the knowledge base uses stems to the same token as it did
+        // there: no need to stem it again.
+        let known = self.surfaces.get(word).copied();
+        let stemmed = match known {
+            Some(_) => std::borrow::Cow::Borrowed(word),
+            None => self.stemmers.term(word),
+        };
         let token: &str = &stemmed;
-        if let Some(&id) = self.vocab.get(token) {
+        if let Some(id) = known.or_else(|| self.vocab.get(token).copied()) {
             let info = &self.tokens[id as usize];
             return QueryToken {
                 weight: info.weight,
@@ -692,16 +710,19 @@ impl Index {
         let candidates = self.candidates(query);
 
         // Best similarity per known token, for phrase coverage.
-        let mut best: Vec<(TokenId, f32)> = Vec::new();
-        for q in query {
-            for &(id, sim) in &q.matches {
-                match best.iter_mut().find(|(b, _)| *b == id) {
-                    Some(slot) => slot.1 = slot.1.max(sim),
-                    None => best.push((id, sim)),
-                }
-            }
-        }
-        let best_sim = |id: TokenId| best.iter().find(|(b, _)| *b == id).map(|&(_, sim)| sim);
+        // Sorted by token, for binary search: phrase coverage asks for every
+        // token of every phrase it visits.
+        let mut best: Vec<(TokenId, f32)> = query
+            .iter()
+            .flat_map(|q| q.matches.iter().copied())
+            .collect();
+        best.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        best.dedup_by_key(|m| m.0);
+        let best_sim = |id: TokenId| {
+            best.binary_search_by_key(&id, |m| m.0)
+                .ok()
+                .map(|i| best[i].1)
+        };
 
         let mut ranked: Vec<Candidate> = candidates
             .into_iter()
