@@ -88,7 +88,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
             let engine = load_engine(kb)?;
             ask(&engine, json, lang, &question).map(|()| ExitCode::SUCCESS)
         }
-        Command::Check => Ok(check(kb)),
+        Command::Check => check(kb),
         Command::Eval { file } => {
             let engine = load_engine(kb)?;
             run_eval(&engine, &file).map(|()| ExitCode::SUCCESS)
@@ -254,7 +254,9 @@ fn ask(
     Ok(())
 }
 
-fn check(path: Option<&Path>) -> ExitCode {
+/// `ksilk check`. Writes through `?` so that a closed stdout (`ksilk check |
+/// head -1`) ends it quietly, like the other subcommands.
+fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     let loaded = match path {
         Some(path) => KnowledgeBase::load(path),
         None => KnowledgeBase::embedded(),
@@ -274,18 +276,25 @@ fn check(path: Option<&Path>) -> ExitCode {
                 .iter()
                 .map(|(s, n)| format!("{} {n}", s.label()))
                 .collect();
-            println!("{}: ok", engine.kb().origin());
-            println!("entries: {} ({})", stats.entries, kinds.join(", "));
-            println!("phrases: {}", stats.phrases);
-            println!("languages: {}", scripts.join(", "));
-            println!("vocabulary: {} tokens", engine.index().vocabulary_size());
+            let mut out = io::stdout().lock();
+            writeln!(out, "{}: ok", engine.kb().origin())?;
+            writeln!(out, "entries: {} ({})", stats.entries, kinds.join(", "))?;
+            writeln!(out, "phrases: {}", stats.phrases)?;
+            writeln!(out, "languages: {}", scripts.join(", "))?;
+            writeln!(
+                out,
+                "vocabulary: {} tokens",
+                engine.index().vocabulary_size()
+            )?;
             for source in engine.kb().sources() {
-                println!(
+                writeln!(
+                    out,
                     "source: {} (every evidence quote found verbatim)",
                     source.citation(Lang::En)
-                );
+                )?;
             }
-            ExitCode::SUCCESS
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
         }
         Err(err) => {
             for line in err.lines() {
@@ -294,7 +303,7 @@ fn check(path: Option<&Path>) -> ExitCode {
             if let KbError::Invalid { violations, .. } = &err {
                 eprintln!("ksilk: {} problem(s) found", violations.len());
             }
-            ExitCode::FAILURE
+            Ok(ExitCode::FAILURE)
         }
     }
 }
