@@ -35,7 +35,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{is_common_word, is_stop_word};
-use crate::morph::{Stemmers, is_hangul_syllable};
+use crate::morph::{Stemmers, is_hangul_syllable, is_particle, split_scripts};
 use crate::normalize::tokenize;
 
 /// All thresholds and weights in one place.
@@ -346,7 +346,7 @@ impl Index {
                 .chain(entry.examples.iter().map(|p| (p.as_str(), false)));
             for (phrase, label) in labelled {
                 let mut ids: Vec<TokenId> = Vec::new();
-                for tok in tokenize(phrase) {
+                for tok in words(phrase) {
                     let id = intern(tok, &mut tokens);
                     if !ids.contains(&id) {
                         ids.push(id);
@@ -372,7 +372,7 @@ impl Index {
         let context: Vec<TokenId> = kb
             .context_words()
             .iter()
-            .flat_map(|w| tokenize(w))
+            .flat_map(|w| words(w))
             .filter_map(|t| vocab.get(stemmers.term(&t).as_ref()).copied())
             .collect();
 
@@ -588,6 +588,18 @@ impl Index {
                 break;
             }
         }
+        // A one-syllable Korean noun with its particle ("축이", "축은"): the
+        // stemmer keeps two syllables, so look the noun up when the rest is a
+        // particle and the knowledge base knows the noun.
+        if matches.is_empty()
+            && let [first, rest @ ..] = stem_chars.as_slice()
+            && is_hangul_syllable(*first)
+            && is_particle(&rest.iter().collect::<String>())
+            && let Some(&id) = self.vocab.get(first.encode_utf8(&mut [0; 4]) as &str)
+            && !self.tokens[id as usize].stop
+        {
+            matches.push((id, tuning.prefix_sim));
+        }
 
         // Typos are measured on the words as typed, against the words the
         // knowledge base uses (not their stems).
@@ -682,10 +694,7 @@ impl Index {
 
     /// Scores every entry the query reaches, best first.
     pub fn rank(&self, text: &str, tuning: &Tuning) -> Vec<Candidate> {
-        let query: Vec<QueryToken> = tokenize(text)
-            .iter()
-            .map(|t| self.lookup(t, tuning))
-            .collect();
+        let query: Vec<QueryToken> = words(text).iter().map(|t| self.lookup(t, tuning)).collect();
         self.rank_tokens(&query, tuning)
     }
 
@@ -784,10 +793,7 @@ impl Index {
     /// How many entries a question is scored against. The index keeps this
     /// far below the size of a large knowledge base (see `tests/scaling.rs`).
     pub fn reach(&self, text: &str, tuning: &Tuning) -> usize {
-        let query: Vec<QueryToken> = tokenize(text)
-            .iter()
-            .map(|t| self.lookup(t, tuning))
-            .collect();
+        let query: Vec<QueryToken> = words(text).iter().map(|t| self.lookup(t, tuning)).collect();
         self.candidates(&query).len()
     }
 
@@ -885,7 +891,7 @@ impl Index {
     /// How each word of a question was read: its weight and the known words
     /// it matched, for curating the knowledge base (`examples/explain.rs`).
     pub fn explain_words(&self, text: &str, tuning: &Tuning) -> Vec<WordReport> {
-        tokenize(text)
+        words(text)
             .into_iter()
             .map(|word| {
                 let q = self.lookup(&word, tuning);
@@ -955,17 +961,23 @@ fn for_each_deletion(chars: &[char], buffer: &mut String, mut f: impl FnMut(&str
 /// [`MIN_SENTENCE_TOKENS`] words.
 fn sentences(text: &str) -> Vec<&str> {
     text.split(['.', '!', '?', ';', '\n', '\u{2014}', '\u{2013}', '\u{3002}'])
-        .filter(|s| tokenize(s).len() >= MIN_SENTENCE_TOKENS)
+        .filter(|s| words(s).len() >= MIN_SENTENCE_TOKENS)
         .collect()
 }
 
 /// A sentence shorter than this is not tried on its own.
 const MIN_SENTENCE_TOKENS: usize = 3;
 
+/// The words of a text as the index sees them: normalised tokens, split
+/// where Latin letters meet Hangul or Cyrillic ("ODA도" → "oda", "도").
+fn words(text: &str) -> Vec<String> {
+    split_scripts(tokenize(text))
+}
+
 /// Tokenises a long text (an answer) without the query-length cap.
 fn tokenize_all(text: &str) -> Vec<String> {
     text.split_inclusive(['.', '!', '?'])
-        .flat_map(tokenize)
+        .flat_map(words)
         .collect()
 }
 
@@ -1108,6 +1120,24 @@ mod tests {
         assert_eq!(answer("카자흐스탄").as_deref(), Some("kazakhstan"));
         assert_eq!(answer("카자흐스탄은?").as_deref(), Some("kazakhstan"));
         assert_eq!(answer("о Казахстане").as_deref(), Some("kazakhstan"));
+    }
+
+    #[test]
+    fn korean_particles_after_one_syllable_nouns_and_latin_words_are_read() {
+        let (_, index) = index();
+        let words = index.explain_words("협력 축이 뭐예요? ODA도 있나요?", &TUNING);
+        let read = |w: &str| {
+            words
+                .iter()
+                .find(|r| r.word == w)
+                .map(|r| r.matches.iter().map(|m| m.0.clone()).collect::<Vec<_>>())
+        };
+        assert_eq!(read("축이"), Some(vec!["축".to_owned()]));
+        assert!(read("oda").is_some_and(|m| !m.is_empty()), "{words:?}");
+        assert_eq!(
+            answer("Kyrgyzstan이랑은 어떤 분야에서 협력해요?").as_deref(),
+            Some("kyrgyzstan")
+        );
     }
 
     #[test]

@@ -75,6 +75,37 @@ impl std::fmt::Debug for Stemmers {
     }
 }
 
+/// Splits tokens where Latin letters meet another script's letters: Korean
+/// particles attach to Latin words ("ODA도", "Kyrgyzstan이랑은") and a
+/// Latin prefix to Korean ones ("K실크로드"). Digits stay with their
+/// neighbours ("4대", "5개국").
+pub fn split_scripts(tokens: Vec<String>) -> Vec<String> {
+    let latin = |c: char| c.is_ascii_alphabetic();
+    let other = |c: char| c.is_alphabetic() && !c.is_ascii_alphabetic();
+    if tokens
+        .iter()
+        .all(|t| !(t.chars().any(latin) && t.chars().any(other)))
+    {
+        return tokens;
+    }
+    let mut out = Vec::with_capacity(tokens.len() + 2);
+    for token in tokens {
+        let mut start = 0;
+        let mut previous: Option<char> = None;
+        for (i, c) in token.char_indices() {
+            if let Some(p) = previous
+                && ((latin(p) && other(c)) || (other(p) && latin(c)))
+            {
+                out.push(token[start..i].to_owned());
+                start = i;
+            }
+            previous = Some(c);
+        }
+        out.push(token[start..].to_owned());
+    }
+    out
+}
+
 /// A precomposed Hangul syllable (가-힣).
 pub fn is_hangul_syllable(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c)
@@ -212,6 +243,11 @@ const PARTICLES: &[&str] = &[
     "요",
 ];
 
+/// Is this whole string one Korean particle (from the list above)?
+pub fn is_particle(text: &str) -> bool {
+    PARTICLES.contains(&text)
+}
+
 /// Fewer syllables than this never remain after stripping.
 const MIN_KOREAN_STEM: usize = 2;
 
@@ -256,11 +292,31 @@ mod tests {
     }
 
     #[test]
+    fn latin_words_are_split_from_attached_korean_or_cyrillic() {
+        let split = |t: &[&str]| split_scripts(t.iter().map(|s| (*s).to_owned()).collect());
+        assert_eq!(
+            split(&["oda도", "kyrgyzstan이랑은"]),
+            ["oda", "도", "kyrgyzstan", "이랑은"]
+        );
+        assert_eq!(split(&["k실크로드"]), ["k", "실크로드"]);
+        assert_eq!(
+            split(&["4대", "5개국", "kazakhstan", "казахстан"]),
+            ["4대", "5개국", "kazakhstan", "казахстан"]
+        );
+        assert_eq!(
+            split(&["kоrea"]),
+            ["k", "о", "rea"],
+            "a Cyrillic о inside a Latin word is a boundary on both sides"
+        );
+    }
+
+    #[test]
     fn korean_stems_keep_two_syllables() {
         assert_eq!(korean_stem("국가"), "국가");
         assert_eq!(korean_stem("분야"), "분야");
         assert_eq!(korean_stem("누가"), "누가");
         assert_eq!(korean_stem("가"), "가");
+        assert!(is_particle("이") && is_particle("에서는") && !is_particle("축"));
     }
 
     #[test]
