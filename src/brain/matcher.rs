@@ -313,8 +313,9 @@ impl Index {
         let mut tokens: Vec<TokenInfo> = Vec::new();
         let mut intern = |word: String, tokens: &mut Vec<TokenInfo>| -> TokenId {
             let stop = is_stop_word(&word);
-            let common = is_common_word(&word);
             let tok = stemmers.term(&word).into_owned();
+            // Korean words are listed by stem ("궁금" for "궁금해요").
+            let common = is_common_word(&word) || is_common_word(&tok);
             let id = *vocab.entry(tok.clone()).or_insert_with(|| {
                 tokens.push(TokenInfo {
                     stop,
@@ -327,9 +328,12 @@ impl Index {
                 });
                 (tokens.len() - 1) as TokenId
             });
-            let surfaces = &mut tokens[id as usize].surfaces;
-            if !surfaces.contains(&word) {
-                surfaces.push(word);
+            // One everyday surface ("заниматься" beside "занимает") makes
+            // the token everyday.
+            let info = &mut tokens[id as usize];
+            info.common |= common;
+            if !info.surfaces.contains(&word) {
+                info.surfaces.push(word);
             }
             id
         };
@@ -552,8 +556,15 @@ impl Index {
         let token: &str = &stemmed;
         if let Some(id) = known.or_else(|| self.vocab.get(token).copied()) {
             let info = &self.tokens[id as usize];
+            // An everyday word weighs like filler even when it stems like a
+            // rarer word of the knowledge base ("заниматься", "занимает").
+            let weight = if !info.common && !info.stop && is_common_word(word) {
+                info.weight.min(tuning.common_weight)
+            } else {
+                info.weight
+            };
             return QueryToken {
-                weight: info.weight,
+                weight,
                 unknown: false,
                 stop: info.stop,
                 selective: info.selective,
@@ -663,11 +674,12 @@ impl Index {
 
         if matches.is_empty() {
             // Short unknown words are mostly typos and slang ("wat", "ur").
-            let weight = if is_common_word(word) || word.chars().count() <= 3 {
-                tuning.common_weight
-            } else {
-                self.unknown_weight
-            };
+            let weight =
+                if is_common_word(word) || is_common_word(token) || word.chars().count() <= 3 {
+                    tuning.common_weight
+                } else {
+                    self.unknown_weight
+                };
             return QueryToken {
                 weight,
                 unknown: true,
