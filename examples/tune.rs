@@ -36,9 +36,14 @@ type Field = (&'static str, fn(&mut Tuning) -> &mut f32, &'static [f32]);
 fn main() -> anyhow::Result<()> {
     let mut paths: Vec<String> = std::env::args().skip(1).collect();
     if paths.is_empty() {
-        paths = ["eval.jsonl", "heldout.jsonl", "dev-2.jsonl"]
-            .map(|f| format!("tests/data/{f}"))
-            .to_vec();
+        paths = [
+            "eval.jsonl",
+            "heldout.jsonl",
+            "dev-2.jsonl",
+            "blind-1.jsonl",
+        ]
+        .map(|f| format!("tests/data/{f}"))
+        .to_vec();
     }
     let mut cases = Vec::new();
     for path in &paths {
@@ -93,6 +98,11 @@ fn main() -> anyhow::Result<()> {
             "unknown_exponent",
             |t| &mut t.unknown_exponent,
             &[0.3, 0.4, 0.5, 0.6, 0.75, 1.0],
+        ),
+        (
+            "part_answer_min",
+            |t| &mut t.part_answer_min,
+            &[0.54, 0.6, 0.65, 0.7, 0.75, 0.8],
         ),
         (
             "facet_penalty",

@@ -85,6 +85,10 @@ pub struct Tuning {
     /// examples never ask that loses this share of its score: the question
     /// word decides which part of a topic is asked about.
     pub facet_penalty: f32,
+    /// A part of a long message (a sentence) answers for the whole only with
+    /// at least this score: parts are short, and short texts score high by
+    /// chance more easily than whole messages.
+    pub part_answer_min: f32,
 }
 
 /// The tuned values. See `ksilk eval` and the README for how they were chosen.
@@ -106,6 +110,7 @@ pub const TUNING: Tuning = Tuning {
     candidate_df_share: 0.25,
     unknown_exponent: 0.4,
     facet_penalty: 0.3,
+    part_answer_min: 0.65,
 };
 
 /// At most this many entries are taken from one token's posting list; only a
@@ -895,7 +900,7 @@ impl Index {
         sentences
             .into_iter()
             .map(|s| decide(self.rank(s, tuning), tuning, |e| self.off_topic[e]))
-            .filter(|m| m.outcome == Outcome::Answer)
+            .filter(|m| m.outcome == Outcome::Answer && m.score() >= tuning.part_answer_min)
             .max_by(|a, b| a.score().total_cmp(&b.score()))
             .unwrap_or(whole)
     }
@@ -968,13 +973,41 @@ fn for_each_deletion(chars: &[char], buffer: &mut String, mut f: impl FnMut(&str
     }
 }
 
-/// The sentences of a message worth matching on their own: split at
-/// sentence ends, semicolons, dashes and line breaks, with at least
-/// [`MIN_SENTENCE_TOKENS`] words.
+/// The parts of a long message worth matching on their own: its sentences
+/// (split at sentence ends, semicolons, dashes and line breaks, with at least
+/// [`MIN_SENTENCE_TOKENS`] words), each also joined with the sentence before
+/// it, which often names the topic the question then asks about ("My
+/// supervisor mentioned the K-Silk Road. What does it aim to do?").
+///
+/// When some sentences end with a question mark, only the parts that end
+/// with one are kept: in "My grandfather was Koryo-saram… What does 'K-Silk
+/// Road' refer to?" the context sentence alone must not answer for the
+/// question.
 fn sentences(text: &str) -> Vec<&str> {
-    text.split(['.', '!', '?', ';', '\n', '\u{2014}', '\u{2013}', '\u{3002}'])
-        .filter(|s| words(s).len() >= MIN_SENTENCE_TOKENS)
-        .collect()
+    let bounds: Vec<(usize, usize)> = text
+        .split_inclusive([
+            '.', '!', '?', '？', ';', '\n', '\u{2014}', '\u{2013}', '\u{3002}',
+        ])
+        .scan(0, |at, s| {
+            let start = *at;
+            *at += s.len();
+            Some((start, *at))
+        })
+        .filter(|&(a, b)| words(&text[a..b]).len() >= MIN_SENTENCE_TOKENS)
+        .collect();
+    let is_question = |end: usize| text[..end].trim_end().ends_with(['?', '？']);
+    let any_question = bounds.iter().any(|&(_, end)| is_question(end));
+    let mut parts = Vec::with_capacity(bounds.len() * 2);
+    for (i, &(start, end)) in bounds.iter().enumerate() {
+        if any_question && !is_question(end) {
+            continue;
+        }
+        parts.push(&text[start..end]);
+        if i > 0 {
+            parts.push(&text[bounds[i - 1].0..end]);
+        }
+    }
+    parts
 }
 
 /// A sentence shorter than this is not tried on its own.
