@@ -5,6 +5,7 @@
 //! come back as `anyhow::Error` with context and are printed by `main` as one
 //! line; a closed stdout (`ksilk ask | head`) is not an error.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -159,24 +160,25 @@ fn load_engine(kb: Option<&Path>) -> anyhow::Result<Engine> {
     Ok(Engine::load(kb)?)
 }
 
-/// The JSON shape of one answered question (`ask --json`).
+/// The JSON shape of one answered question (`ask --json`). Its texts are
+/// borrowed from the question and the engine: nothing is copied to print it.
 #[derive(Debug, Serialize)]
 pub struct AskJson<'a> {
     pub query: &'a str,
     pub outcome: Outcome,
-    pub intent: Option<String>,
+    pub intent: Option<&'a str>,
     pub score: f64,
     /// The language of the reply.
     pub lang: Lang,
-    pub reply: String,
-    pub suggestions: Vec<SuggestionJson>,
+    pub reply: Cow<'a, str>,
+    pub suggestions: Vec<SuggestionJson<'a>>,
 }
 
 /// One "did you mean" choice in `ask --json`.
 #[derive(Debug, Serialize)]
-pub struct SuggestionJson {
-    pub intent: String,
-    pub title: String,
+pub struct SuggestionJson<'a> {
+    pub intent: &'a str,
+    pub title: &'a str,
     pub score: f64,
 }
 
@@ -191,25 +193,24 @@ fn reply_lang(forced: Option<Lang>, query: &str) -> Lang {
 }
 
 /// Builds the `ask --json` object for a question.
-pub fn ask_json<'a>(engine: &Engine, query: &'a str, forced: Option<Lang>) -> AskJson<'a> {
+pub fn ask_json<'a>(engine: &'a Engine, query: &'a str, forced: Option<Lang>) -> AskJson<'a> {
     let lang = reply_lang(forced, query);
     let m: Match = engine.match_intent(query);
-    let reply = engine.render_reply(&m, lang);
     AskJson {
         query,
         outcome: m.outcome,
-        intent: m.answer().map(|i| engine.kb().entry(i).id.clone()),
+        intent: m.answer().map(|i| engine.kb().entry(i).id.as_str()),
         score: rounded(m.score()),
         lang,
-        reply: reply.to_plain(),
+        reply: engine.plain_reply(&m, lang),
         suggestions: m
             .choices
             .iter()
             .map(|c| {
                 let entry = engine.kb().entry(c.entry);
                 SuggestionJson {
-                    intent: entry.id.clone(),
-                    title: entry.title.get(lang).to_owned(),
+                    intent: &entry.id,
+                    title: entry.title.get(lang),
                     score: rounded(c.score),
                 }
             })
@@ -229,8 +230,8 @@ fn ask(
             serde_json::to_writer(&mut *out, &ask_json(engine, q, forced))?;
             writeln!(out)?;
         } else {
-            let reply = engine.respond(q, reply_lang(forced, q));
-            writeln!(out, "{}\n", reply.to_plain())?;
+            let reply = engine.plain_reply(&engine.match_intent(q), reply_lang(forced, q));
+            writeln!(out, "{reply}\n")?;
         }
         Ok(())
     };

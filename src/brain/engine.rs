@@ -3,9 +3,14 @@
 //!
 //! Every front end (the terminal chat, `ask --json`, the evaluation, Telegram)
 //! goes through an [`Engine`], so they all say the same words. It does no I/O
-//! and holds no mutable state: it is built once and shared (`Arc<Engine>`).
+//! and is built once and shared (`Arc<Engine>`). Its only interior state is a
+//! write-once cache of plain-text replies ([`Engine::plain_reply`]): an
+//! answer, a refusal or the fallback depends only on the entry and the
+//! language, so `ask` renders each one once instead of once per question.
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::kb::{Entry, EntryIdx, KbError, Kind, KnowledgeBase};
 use crate::lang::Lang;
@@ -22,6 +27,31 @@ pub struct Engine {
     kb: KnowledgeBase,
     index: Index,
     tuning: Tuning,
+    plain: PlainCache,
+}
+
+/// One rendered text per language, made on first use.
+type PerLang = [OnceLock<Box<str>>; 3];
+
+/// The plain-text replies that depend only on an entry and a language.
+#[derive(Debug)]
+struct PlainCache {
+    /// By entry: its answer.
+    answers: Vec<PerLang>,
+    /// By off-topic entry: the refusal that quotes it.
+    refusals: Vec<PerLang>,
+    /// The general fallback.
+    fallback: PerLang,
+}
+
+impl PlainCache {
+    fn new(entries: usize) -> PlainCache {
+        PlainCache {
+            answers: (0..entries).map(|_| PerLang::default()).collect(),
+            refusals: (0..entries).map(|_| PerLang::default()).collect(),
+            fallback: PerLang::default(),
+        }
+    }
 }
 
 impl Engine {
@@ -33,7 +63,13 @@ impl Engine {
     /// Indexes a knowledge base with other thresholds (for experiments).
     pub fn with_tuning(kb: KnowledgeBase, tuning: Tuning) -> Engine {
         let index = Index::build(&kb, &tuning);
-        Engine { kb, index, tuning }
+        let plain = PlainCache::new(kb.entries().len());
+        Engine {
+            kb,
+            index,
+            tuning,
+            plain,
+        }
     }
 
     /// The engine over the knowledge base compiled into the binary.
@@ -101,6 +137,31 @@ impl Engine {
                 reply
             }
         }
+    }
+
+    /// The reply for a match rendered for a terminal: the same text as
+    /// `render_reply(m, lang).to_plain()`, taken from the cache when it depends
+    /// only on the entry and the language (all but "did you mean").
+    pub fn plain_reply(&self, m: &Match, lang: Lang) -> Cow<'_, str> {
+        let l = lang.index();
+        let cached = match m.outcome {
+            Outcome::Answer => {
+                let idx = m.candidates[0].entry;
+                self.plain.answers[idx][l].get_or_init(|| self.answer(idx, lang).to_plain().into())
+            }
+            Outcome::Fallback => match m.off_topic {
+                Some(idx) => self.plain.refusals[idx][l].get_or_init(|| {
+                    let opening = self.kb.entry(idx).answer.get(lang);
+                    self.refusal(opening, lang).to_plain().into()
+                }),
+                None => {
+                    self.plain.fallback[l].get_or_init(|| self.fallback(lang).to_plain().into())
+                }
+            },
+            // The choices vary from question to question.
+            Outcome::Clarify => return Cow::Owned(self.render_reply(m, lang).to_plain()),
+        };
+        Cow::Borrowed(cached)
     }
 
     /// The answer for an entry id (a button, a deep link), if it exists.
@@ -453,6 +514,45 @@ mod tests {
             .next()
             .unwrap();
         assert_eq!(crate::lang::detect(quoted), Some(Lang::Ko), "{ko}");
+    }
+
+    #[test]
+    fn cached_plain_replies_are_the_rendered_ones() {
+        let engine = engine();
+        let questions = [
+            "what are the four pillars",
+            "energy",
+            "how do I bake sourdough bread",
+            "do I need a visa to visit Bishkek",
+            "Kazakhstan",
+            "",
+        ];
+        // Twice: once filling the cache, once reading it.
+        for _ in 0..2 {
+            for q in questions {
+                let m = engine.match_intent(q);
+                for lang in Lang::ALL {
+                    let expected = engine.render_reply(&m, lang).to_plain();
+                    assert_eq!(engine.plain_reply(&m, lang), expected, "{q:?} {lang}");
+                }
+            }
+        }
+        assert!(
+            engine
+                .plain
+                .answers
+                .iter()
+                .flatten()
+                .any(|c| c.get().is_some())
+        );
+        assert!(
+            engine
+                .plain
+                .refusals
+                .iter()
+                .flatten()
+                .any(|c| c.get().is_some())
+        );
     }
 
     #[test]
