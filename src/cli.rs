@@ -195,14 +195,17 @@ fn reply_lang(forced: Option<Lang>, query: &str) -> Lang {
 /// Builds the `ask --json` object for a question.
 pub fn ask_json<'a>(engine: &'a Engine, query: &'a str, forced: Option<Lang>) -> AskJson<'a> {
     let lang = reply_lang(forced, query);
-    let m: Match = engine.match_intent(query);
+    ask_json_for(engine, query, lang, &engine.match_intent(query))
+}
+
+fn ask_json_for<'a>(engine: &'a Engine, query: &'a str, lang: Lang, m: &Match) -> AskJson<'a> {
     AskJson {
         query,
         outcome: m.outcome,
         intent: m.answer().map(|i| engine.kb().entry(i).id.as_str()),
         score: rounded(m.score()),
         lang,
-        reply: engine.plain_reply(&m, lang),
+        reply: engine.plain_reply(m, lang),
         suggestions: m
             .choices
             .iter()
@@ -218,6 +221,45 @@ pub fn ask_json<'a>(engine: &'a Engine, query: &'a str, forced: Option<Lang>) ->
     }
 }
 
+/// Writes [`ask_json`]'s object as one line: what `serde_json` writes for
+/// it, field by field, except that the reply's JSON string comes escaped
+/// from the engine's cache ([`Engine::plain_reply_json`]) instead of being
+/// escaped again for every question.
+fn write_ask_json(
+    out: &mut dyn Write,
+    engine: &Engine,
+    query: &str,
+    forced: Option<Lang>,
+) -> anyhow::Result<()> {
+    let lang = reply_lang(forced, query);
+    let m = engine.match_intent(query);
+    let AskJson {
+        query,
+        outcome,
+        intent,
+        score,
+        lang,
+        reply: _,
+        suggestions,
+    } = ask_json_for(engine, query, lang, &m);
+    out.write_all(b"{\"query\":")?;
+    serde_json::to_writer(&mut *out, query)?;
+    out.write_all(b",\"outcome\":")?;
+    serde_json::to_writer(&mut *out, &outcome)?;
+    out.write_all(b",\"intent\":")?;
+    serde_json::to_writer(&mut *out, &intent)?;
+    out.write_all(b",\"score\":")?;
+    serde_json::to_writer(&mut *out, &score)?;
+    out.write_all(b",\"lang\":")?;
+    serde_json::to_writer(&mut *out, &lang)?;
+    out.write_all(b",\"reply\":")?;
+    out.write_all(engine.plain_reply_json(&m, lang).as_bytes())?;
+    out.write_all(b",\"suggestions\":")?;
+    serde_json::to_writer(&mut *out, &suggestions)?;
+    out.write_all(b"}\n")?;
+    Ok(())
+}
+
 fn ask(
     engine: &Engine,
     json: bool,
@@ -227,8 +269,7 @@ fn ask(
     let mut out = io::BufWriter::new(io::stdout().lock());
     let answer = |out: &mut dyn Write, q: &str| -> anyhow::Result<()> {
         if json {
-            serde_json::to_writer(&mut *out, &ask_json(engine, q, forced))?;
-            writeln!(out)?;
+            write_ask_json(out, engine, q, forced)?;
         } else {
             let reply = engine.plain_reply(&engine.match_intent(q), reply_lang(forced, q));
             writeln!(out, "{reply}\n")?;
@@ -307,4 +348,32 @@ fn run_eval(engine: &Engine, file: &Path) -> anyhow::Result<()> {
     write!(out, "{report}")?;
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ask_json_lines_are_what_serde_writes_for_ask_json() {
+        let engine = Engine::embedded().unwrap();
+        let questions = [
+            "what are the four pillars",
+            "energy",
+            "how do I bake sourdough bread",
+            "do I need a visa to visit Bishkek",
+            "Что такое K-Silk Road?",
+            "카자흐스탄은 어떤 나라?",
+            "say \"hi\"\t\\ \u{1}",
+            "",
+        ];
+        for q in questions {
+            for forced in [None, Some(Lang::Ko)] {
+                let mut line = Vec::new();
+                write_ask_json(&mut line, &engine, q, forced).unwrap();
+                let expected = serde_json::to_string(&ask_json(&engine, q, forced)).unwrap() + "\n";
+                assert_eq!(String::from_utf8(line).unwrap(), expected, "{q:?}");
+            }
+        }
+    }
 }

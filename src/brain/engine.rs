@@ -4,9 +4,10 @@
 //! Every front end (the terminal chat, `ask --json`, the evaluation, Telegram)
 //! goes through an [`Engine`], so they all say the same words. It does no I/O
 //! and is built once and shared (`Arc<Engine>`). Its only interior state is a
-//! write-once cache of plain-text replies ([`Engine::plain_reply`]): an
-//! answer, a refusal or the fallback depends only on the entry and the
-//! language, so `ask` renders each one once instead of once per question.
+//! write-once cache of plain-text replies ([`Engine::plain_reply`], and the
+//! same as JSON strings): an answer, a refusal or the fallback depends only on
+//! the entry and the language, so `ask` renders (and escapes) each one once
+//! instead of once per question.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -31,7 +32,26 @@ pub struct Engine {
 }
 
 /// One rendered text per language, made on first use.
-type PerLang = [OnceLock<Box<str>>; 3];
+type PerLang = [OnceLock<Rendered>; 3];
+
+/// A reply rendered for a terminal.
+#[derive(Debug)]
+struct Rendered {
+    plain: Box<str>,
+    /// `plain` as a JSON string literal, for `ask --json`.
+    json: Box<str>,
+}
+
+impl Rendered {
+    fn new(reply: Reply) -> Rendered {
+        let plain = reply.to_plain();
+        let json = serde_json::to_string(&plain).expect("a string always serialises");
+        Rendered {
+            plain: plain.into(),
+            json: json.into(),
+        }
+    }
+}
 
 /// The plain-text replies that depend only on an entry and a language.
 #[derive(Debug)]
@@ -143,25 +163,39 @@ impl Engine {
     /// `render_reply(m, lang).to_plain()`, taken from the cache when it depends
     /// only on the entry and the language (all but "did you mean").
     pub fn plain_reply(&self, m: &Match, lang: Lang) -> Cow<'_, str> {
+        match self.rendered(m, lang) {
+            Some(rendered) => Cow::Borrowed(&rendered.plain),
+            None => Cow::Owned(self.render_reply(m, lang).to_plain()),
+        }
+    }
+
+    /// [`Engine::plain_reply`] as a JSON string literal (quoted and escaped),
+    /// so that `ask --json` need not escape the same answer again and again.
+    pub fn plain_reply_json(&self, m: &Match, lang: Lang) -> Cow<'_, str> {
+        match self.rendered(m, lang) {
+            Some(rendered) => Cow::Borrowed(&rendered.json),
+            None => Cow::Owned(Rendered::new(self.render_reply(m, lang)).json.into()),
+        }
+    }
+
+    /// The cached rendering of the reply to `m`, unless it is a "did you
+    /// mean", whose choices vary from question to question.
+    fn rendered(&self, m: &Match, lang: Lang) -> Option<&Rendered> {
         let l = lang.index();
-        let cached = match m.outcome {
+        Some(match m.outcome {
             Outcome::Answer => {
                 let idx = m.candidates[0].entry;
-                self.plain.answers[idx][l].get_or_init(|| self.answer(idx, lang).to_plain().into())
+                self.plain.answers[idx][l].get_or_init(|| Rendered::new(self.answer(idx, lang)))
             }
             Outcome::Fallback => match m.off_topic {
                 Some(idx) => self.plain.refusals[idx][l].get_or_init(|| {
                     let opening = self.kb.entry(idx).answer.get(lang);
-                    self.refusal(opening, lang).to_plain().into()
+                    Rendered::new(self.refusal(opening, lang))
                 }),
-                None => {
-                    self.plain.fallback[l].get_or_init(|| self.fallback(lang).to_plain().into())
-                }
+                None => self.plain.fallback[l].get_or_init(|| Rendered::new(self.fallback(lang))),
             },
-            // The choices vary from question to question.
-            Outcome::Clarify => return Cow::Owned(self.render_reply(m, lang).to_plain()),
-        };
-        Cow::Borrowed(cached)
+            Outcome::Clarify => return None,
+        })
     }
 
     /// The answer for an entry id (a button, a deep link), if it exists.
@@ -534,6 +568,8 @@ mod tests {
                 for lang in Lang::ALL {
                     let expected = engine.render_reply(&m, lang).to_plain();
                     assert_eq!(engine.plain_reply(&m, lang), expected, "{q:?} {lang}");
+                    let json = serde_json::to_string(&expected).unwrap();
+                    assert_eq!(engine.plain_reply_json(&m, lang), json, "{q:?} {lang}");
                 }
             }
         }
