@@ -5,6 +5,7 @@
 //! come back as `anyhow::Error` with context and are printed by `main` as one
 //! line; a closed stdout (`ksilk ask | head`) is not an error.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -159,24 +160,25 @@ fn load_engine(kb: Option<&Path>) -> anyhow::Result<Engine> {
     Ok(Engine::load(kb)?)
 }
 
-/// The JSON shape of one answered question (`ask --json`).
+/// The JSON shape of one answered question (`ask --json`). Its texts are
+/// borrowed from the question and the engine: nothing is copied to print it.
 #[derive(Debug, Serialize)]
 pub struct AskJson<'a> {
     pub query: &'a str,
     pub outcome: Outcome,
-    pub intent: Option<String>,
+    pub intent: Option<&'a str>,
     pub score: f64,
     /// The language of the reply.
     pub lang: Lang,
-    pub reply: String,
-    pub suggestions: Vec<SuggestionJson>,
+    pub reply: Cow<'a, str>,
+    pub suggestions: Vec<SuggestionJson<'a>>,
 }
 
 /// One "did you mean" choice in `ask --json`.
 #[derive(Debug, Serialize)]
-pub struct SuggestionJson {
-    pub intent: String,
-    pub title: String,
+pub struct SuggestionJson<'a> {
+    pub intent: &'a str,
+    pub title: &'a str,
     pub score: f64,
 }
 
@@ -191,30 +193,71 @@ fn reply_lang(forced: Option<Lang>, query: &str) -> Lang {
 }
 
 /// Builds the `ask --json` object for a question.
-pub fn ask_json<'a>(engine: &Engine, query: &'a str, forced: Option<Lang>) -> AskJson<'a> {
+pub fn ask_json<'a>(engine: &'a Engine, query: &'a str, forced: Option<Lang>) -> AskJson<'a> {
     let lang = reply_lang(forced, query);
-    let m: Match = engine.match_intent(query);
-    let reply = engine.render_reply(&m, lang);
+    ask_json_for(engine, query, lang, &engine.match_intent(query))
+}
+
+fn ask_json_for<'a>(engine: &'a Engine, query: &'a str, lang: Lang, m: &Match) -> AskJson<'a> {
     AskJson {
         query,
         outcome: m.outcome,
-        intent: m.answer().map(|i| engine.kb().entry(i).id.clone()),
+        intent: m.answer().map(|i| engine.kb().entry(i).id.as_str()),
         score: rounded(m.score()),
         lang,
-        reply: reply.to_plain(),
+        reply: engine.plain_reply(m, lang),
         suggestions: m
             .choices
             .iter()
             .map(|c| {
                 let entry = engine.kb().entry(c.entry);
                 SuggestionJson {
-                    intent: entry.id.clone(),
-                    title: entry.title.get(lang).to_owned(),
+                    intent: &entry.id,
+                    title: entry.title.get(lang),
                     score: rounded(c.score),
                 }
             })
             .collect(),
     }
+}
+
+/// Writes [`ask_json`]'s object as one line: what `serde_json` writes for
+/// it, field by field, except that the reply's JSON string comes escaped
+/// from the engine's cache ([`Engine::plain_reply_json`]) instead of being
+/// escaped again for every question.
+fn write_ask_json(
+    out: &mut dyn Write,
+    engine: &Engine,
+    query: &str,
+    forced: Option<Lang>,
+) -> anyhow::Result<()> {
+    let lang = reply_lang(forced, query);
+    let m = engine.match_intent(query);
+    let AskJson {
+        query,
+        outcome,
+        intent,
+        score,
+        lang,
+        reply: _,
+        suggestions,
+    } = ask_json_for(engine, query, lang, &m);
+    out.write_all(b"{\"query\":")?;
+    serde_json::to_writer(&mut *out, query)?;
+    out.write_all(b",\"outcome\":")?;
+    serde_json::to_writer(&mut *out, &outcome)?;
+    out.write_all(b",\"intent\":")?;
+    serde_json::to_writer(&mut *out, &intent)?;
+    out.write_all(b",\"score\":")?;
+    serde_json::to_writer(&mut *out, &score)?;
+    out.write_all(b",\"lang\":")?;
+    serde_json::to_writer(&mut *out, &lang)?;
+    out.write_all(b",\"reply\":")?;
+    out.write_all(engine.plain_reply_json(&m, lang).as_bytes())?;
+    out.write_all(b",\"suggestions\":")?;
+    serde_json::to_writer(&mut *out, &suggestions)?;
+    out.write_all(b"}\n")?;
+    Ok(())
 }
 
 fn ask(
@@ -226,11 +269,10 @@ fn ask(
     let mut out = io::BufWriter::new(io::stdout().lock());
     let answer = |out: &mut dyn Write, q: &str| -> anyhow::Result<()> {
         if json {
-            serde_json::to_writer(&mut *out, &ask_json(engine, q, forced))?;
-            writeln!(out)?;
+            write_ask_json(out, engine, q, forced)?;
         } else {
-            let reply = engine.respond(q, reply_lang(forced, q));
-            writeln!(out, "{}\n", reply.to_plain())?;
+            let reply = engine.plain_reply(&engine.match_intent(q), reply_lang(forced, q));
+            writeln!(out, "{reply}\n")?;
         }
         Ok(())
     };
@@ -315,4 +357,32 @@ fn run_eval(engine: &Engine, file: &Path) -> anyhow::Result<()> {
     write!(out, "{report}")?;
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ask_json_lines_are_what_serde_writes_for_ask_json() {
+        let engine = Engine::embedded().unwrap();
+        let questions = [
+            "what are the four pillars",
+            "energy",
+            "how do I bake sourdough bread",
+            "do I need a visa to visit Bishkek",
+            "Что такое K-Silk Road?",
+            "카자흐스탄은 어떤 나라?",
+            "say \"hi\"\t\\ \u{1}",
+            "",
+        ];
+        for q in questions {
+            for forced in [None, Some(Lang::Ko)] {
+                let mut line = Vec::new();
+                write_ask_json(&mut line, &engine, q, forced).unwrap();
+                let expected = serde_json::to_string(&ask_json(&engine, q, forced)).unwrap() + "\n";
+                assert_eq!(String::from_utf8(line).unwrap(), expected, "{q:?}");
+            }
+        }
+    }
 }

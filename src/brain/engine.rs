@@ -3,9 +3,15 @@
 //!
 //! Every front end (the terminal chat, `ask --json`, the evaluation, Telegram)
 //! goes through an [`Engine`], so they all say the same words. It does no I/O
-//! and holds no mutable state: it is built once and shared (`Arc<Engine>`).
+//! and is built once and shared (`Arc<Engine>`). Its only interior state is a
+//! write-once cache of plain-text replies ([`Engine::plain_reply`], and the
+//! same as JSON strings): an answer, a refusal or the fallback depends only on
+//! the entry and the language, so `ask` renders (and escapes) each one once
+//! instead of once per question.
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::kb::{Entry, EntryIdx, KbError, Kind, KnowledgeBase};
 use crate::lang::Lang;
@@ -22,6 +28,50 @@ pub struct Engine {
     kb: KnowledgeBase,
     index: Index,
     tuning: Tuning,
+    plain: PlainCache,
+}
+
+/// One rendered text per language, made on first use.
+type PerLang = [OnceLock<Rendered>; 3];
+
+/// A reply rendered for a terminal.
+#[derive(Debug)]
+struct Rendered {
+    plain: Box<str>,
+    /// `plain` as a JSON string literal, for `ask --json`.
+    json: Box<str>,
+}
+
+impl Rendered {
+    fn new(reply: Reply) -> Rendered {
+        let plain = reply.to_plain();
+        let json = serde_json::to_string(&plain).expect("a string always serialises");
+        Rendered {
+            plain: plain.into(),
+            json: json.into(),
+        }
+    }
+}
+
+/// The plain-text replies that depend only on an entry and a language.
+#[derive(Debug)]
+struct PlainCache {
+    /// By entry: its answer.
+    answers: Vec<PerLang>,
+    /// By off-topic entry: the refusal that quotes it.
+    refusals: Vec<PerLang>,
+    /// The general fallback.
+    fallback: PerLang,
+}
+
+impl PlainCache {
+    fn new(entries: usize) -> PlainCache {
+        PlainCache {
+            answers: (0..entries).map(|_| PerLang::default()).collect(),
+            refusals: (0..entries).map(|_| PerLang::default()).collect(),
+            fallback: PerLang::default(),
+        }
+    }
 }
 
 impl Engine {
@@ -33,7 +83,13 @@ impl Engine {
     /// Indexes a knowledge base with other thresholds (for experiments).
     pub fn with_tuning(kb: KnowledgeBase, tuning: Tuning) -> Engine {
         let index = Index::build(&kb, &tuning);
-        Engine { kb, index, tuning }
+        let plain = PlainCache::new(kb.entries().len());
+        Engine {
+            kb,
+            index,
+            tuning,
+            plain,
+        }
     }
 
     /// The engine over the knowledge base compiled into the binary.
@@ -101,6 +157,45 @@ impl Engine {
                 reply
             }
         }
+    }
+
+    /// The reply for a match rendered for a terminal: the same text as
+    /// `render_reply(m, lang).to_plain()`, taken from the cache when it depends
+    /// only on the entry and the language (all but "did you mean").
+    pub fn plain_reply(&self, m: &Match, lang: Lang) -> Cow<'_, str> {
+        match self.rendered(m, lang) {
+            Some(rendered) => Cow::Borrowed(&rendered.plain),
+            None => Cow::Owned(self.render_reply(m, lang).to_plain()),
+        }
+    }
+
+    /// [`Engine::plain_reply`] as a JSON string literal (quoted and escaped),
+    /// so that `ask --json` need not escape the same answer again and again.
+    pub fn plain_reply_json(&self, m: &Match, lang: Lang) -> Cow<'_, str> {
+        match self.rendered(m, lang) {
+            Some(rendered) => Cow::Borrowed(&rendered.json),
+            None => Cow::Owned(Rendered::new(self.render_reply(m, lang)).json.into()),
+        }
+    }
+
+    /// The cached rendering of the reply to `m`, unless it is a "did you
+    /// mean", whose choices vary from question to question.
+    fn rendered(&self, m: &Match, lang: Lang) -> Option<&Rendered> {
+        let l = lang.index();
+        Some(match m.outcome {
+            Outcome::Answer => {
+                let idx = m.candidates[0].entry;
+                self.plain.answers[idx][l].get_or_init(|| Rendered::new(self.answer(idx, lang)))
+            }
+            Outcome::Fallback => match m.off_topic {
+                Some(idx) => self.plain.refusals[idx][l].get_or_init(|| {
+                    let opening = self.kb.entry(idx).answer.get(lang);
+                    Rendered::new(self.refusal(opening, lang))
+                }),
+                None => self.plain.fallback[l].get_or_init(|| Rendered::new(self.fallback(lang))),
+            },
+            Outcome::Clarify => return None,
+        })
     }
 
     /// The answer for an entry id (a button, a deep link), if it exists.
@@ -453,6 +548,47 @@ mod tests {
             .next()
             .unwrap();
         assert_eq!(crate::lang::detect(quoted), Some(Lang::Ko), "{ko}");
+    }
+
+    #[test]
+    fn cached_plain_replies_are_the_rendered_ones() {
+        let engine = engine();
+        let questions = [
+            "what are the four pillars",
+            "energy",
+            "how do I bake sourdough bread",
+            "do I need a visa to visit Bishkek",
+            "Kazakhstan",
+            "",
+        ];
+        // Twice: once filling the cache, once reading it.
+        for _ in 0..2 {
+            for q in questions {
+                let m = engine.match_intent(q);
+                for lang in Lang::ALL {
+                    let expected = engine.render_reply(&m, lang).to_plain();
+                    assert_eq!(engine.plain_reply(&m, lang), expected, "{q:?} {lang}");
+                    let json = serde_json::to_string(&expected).unwrap();
+                    assert_eq!(engine.plain_reply_json(&m, lang), json, "{q:?} {lang}");
+                }
+            }
+        }
+        assert!(
+            engine
+                .plain
+                .answers
+                .iter()
+                .flatten()
+                .any(|c| c.get().is_some())
+        );
+        assert!(
+            engine
+                .plain
+                .refusals
+                .iter()
+                .flatten()
+                .any(|c| c.get().is_some())
+        );
     }
 
     #[test]

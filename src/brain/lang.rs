@@ -110,6 +110,8 @@ fn is_cyrillic(c: char) -> bool {
 pub fn detect(text: &str) -> Option<Lang> {
     let mut votes = [0usize; 3];
     let mut first_non_latin: Option<Lang> = None;
+    // One buffer for every Latin word's letters, lowercased.
+    let mut lower = String::new();
     for word in text.split_whitespace() {
         if word.starts_with(['/', '@']) || word.contains("://") {
             continue;
@@ -129,11 +131,12 @@ pub fn detect(text: &str) -> Option<Lang> {
         });
         match script {
             Some(Lang::En) => {
-                let lower: String = word
-                    .chars()
-                    .filter(|c| c.is_ascii_alphabetic())
-                    .map(|c| c.to_ascii_lowercase())
-                    .collect();
+                lower.clear();
+                lower.extend(
+                    word.chars()
+                        .filter(|c| c.is_ascii_alphabetic())
+                        .map(|c| c.to_ascii_lowercase()),
+                );
                 if lexicon::is_english_marker(&lower) {
                     votes[Lang::En.index()] += 1;
                 }

@@ -4,7 +4,11 @@
 //! [`tokenize`] so that both sides of a comparison look alike. It is shaped as a
 //! single pass over characters (after NFKC) because user text is hostile: 10,000
 //! characters of emoji, zero-width joiners, RTL marks and HTML must all come out as
-//! a short, clean list of tokens, and that must be cheap.
+//! a short, clean list of tokens, and that must be cheap. It also runs for
+//! every question, so the common cases take shortcuts with the same result:
+//! ASCII text skips NFKC (it is its own normal form), text the quick check
+//! finds already in NFKC (most Cyrillic and Hangul) skips the normaliser, and
+//! Hangul syllables and lowercase Cyrillic skip the Unicode table lookups.
 //!
 //! What it does, in order:
 //! 1. drops a leading `/command` (with or without `@bot`) and every `@mention`;
@@ -17,8 +21,8 @@
 //! 5. splits on everything that is not a letter or digit (punctuation, emoji,
 //!    symbols, spaces).
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// At most this many tokens of a message are looked at. A real question is far
 /// shorter; the cap bounds the cost of a 10,000-character message.
@@ -87,6 +91,33 @@ fn fold_char(c: char, out: &mut String) {
     }
 }
 
+/// Step 2 and 3 for one character after NFKC: invisible characters vanish,
+/// the rest is lowercased and folded ([`fold_char`]).
+fn fold_into(c: char, out: &mut String) {
+    match c {
+        // Shortcuts for the characters questions are made of, which the
+        // general rule below leaves as they are (or just lowercases): ASCII
+        // has no diacritics, Hangul syllables have no case, and lowercase
+        // Cyrillic other than `ё` is not decomposed. A test checks that they
+        // agree with the general rule for every character.
+        '\0'..='\x7f' => out.push(c.to_ascii_lowercase()),
+        '\u{0430}'..='\u{044F}' | '\u{AC00}'..='\u{D7A3}' => out.push(c),
+        c if is_invisible(c) => {}
+        c => {
+            for lower in c.to_lowercase() {
+                fold_char(lower, out);
+            }
+        }
+    }
+}
+
+/// Is `c` part of a word (a letter or digit)? The same as
+/// [`char::is_alphanumeric`], with the Unicode table lookup skipped for
+/// Hangul syllables and lowercase Cyrillic, which are all letters.
+fn is_word_char(c: char) -> bool {
+    matches!(c, '\u{0430}'..='\u{045F}' | '\u{AC00}'..='\u{D7A3}') || c.is_alphanumeric()
+}
+
 /// Normalises text into a flat string of space-separated tokens.
 ///
 /// This is the canonical form used for alias uniqueness and for comparing an
@@ -95,50 +126,71 @@ pub fn normalize(text: &str) -> String {
     tokenize(text).join(" ")
 }
 
+/// The first `max` characters of `text`, without copying them.
+fn first_chars(text: &str, max: usize) -> &str {
+    // A character takes at least one byte: a short text needs no counting.
+    if text.len() <= max {
+        return text;
+    }
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// Steps 2 and 3 of the module docs: NFKC, lower case, folding, invisible
+/// characters deleted.
+fn fold(text: &str) -> String {
+    // ASCII is its own NFKC form and has nothing to fold but case.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut folded = String::with_capacity(text.len());
+    // Most non-ASCII questions (Cyrillic, Hangul syllables) are NFKC
+    // already; the quick check says so without running the normaliser.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.chars().for_each(|c| fold_into(c, &mut folded));
+    } else {
+        text.nfkc().for_each(|c| fold_into(c, &mut folded));
+    }
+    folded
+}
+
 /// Splits text into normalised tokens (see the module docs for the rules).
 pub fn tokenize(text: &str) -> Vec<String> {
-    let text = strip_command(text);
-    let limited: String = text.chars().take(MAX_INPUT_CHARS).collect();
+    let folded = fold(first_chars(strip_command(text), MAX_INPUT_CHARS));
 
-    let mut folded = String::with_capacity(limited.len());
-    for c in limited.nfkc() {
-        if is_invisible(c) {
-            continue;
-        }
-        for lower in c.to_lowercase() {
-            fold_char(lower, &mut folded);
-        }
-    }
-
-    let chars: Vec<char> = folded.chars().collect();
     let mut tokens: Vec<String> = Vec::new();
+    // The word being read; a finished word is copied out at its exact size
+    // and this buffer is reused.
     let mut current = String::new();
     let mut in_mention = false;
-    let mut i = 0;
-    while i < chars.len() && tokens.len() < MAX_TOKENS {
-        let c = chars[i];
+    let mut chars = folded.chars();
+    while tokens.len() < MAX_TOKENS
+        && let Some(c) = chars.next()
+    {
         if is_apostrophe(c) {
             // Checked before letters: 'ʻ' (U+02BB) counts as a letter in Unicode.
-            let next = chars.get(i + 1).copied();
-            let after = chars.get(i + 2).copied();
-            let next_is_letter = next.is_some_and(char::is_alphanumeric);
+            let mut ahead = chars.clone();
+            let next = ahead.next();
+            let after = ahead.next();
+            let next_is_letter = next.is_some_and(is_word_char);
             if current.is_empty() {
                 // a leading quote mark: nothing to join
-            } else if next == Some('s') && !after.is_some_and(char::is_alphanumeric) {
+            } else if next == Some('s') && !after.is_some_and(is_word_char) {
                 // possessive: "korea's" -> "korea"
-                i += 1;
+                chars.next();
             } else if !next_is_letter {
                 flush(&mut current, &mut tokens, &mut in_mention);
             }
             // otherwise the apostrophe sits inside a word and simply vanishes
-        } else if c.is_alphanumeric() || (in_mention && c == '_') {
+        } else if is_word_char(c) || (in_mention && c == '_') {
             current.push(c);
         } else if c == '@' && current.is_empty() {
             in_mention = true;
         } else {
             flush(&mut current, &mut tokens, &mut in_mention);
         }
-        i += 1;
     }
     if tokens.len() < MAX_TOKENS {
         flush(&mut current, &mut tokens, &mut in_mention);
@@ -148,7 +200,7 @@ pub fn tokenize(text: &str) -> Vec<String> {
 
 fn flush(current: &mut String, tokens: &mut Vec<String>, in_mention: &mut bool) {
     if !current.is_empty() && !*in_mention {
-        tokens.push(std::mem::take(current));
+        tokens.push(current.as_str().to_owned());
     }
     current.clear();
     *in_mention = false;
@@ -281,6 +333,56 @@ mod tests {
         assert!(toks("").is_empty());
         assert!(toks("   \n\t ").is_empty());
         assert!(toks("/start").is_empty());
+    }
+
+    #[test]
+    fn compatibility_forms_inside_other_text_are_folded() {
+        assert_eq!(
+            toks("Ｋ-Silk ﬁnance ① Ёлка"),
+            ["k", "silk", "finance", "1", "елка"]
+        );
+        assert_eq!(toks("KOREA'S Ｋａｚａｋｈ"), ["korea", "kazakh"]);
+    }
+
+    #[test]
+    fn apostrophes_at_the_edges_and_before_s() {
+        assert_eq!(toks("'korea' o's"), ["korea", "o"]);
+        assert_eq!(toks("it's ok's'"), ["it", "ok"]);
+        assert_eq!(toks("rock'n'roll '"), ["rocknroll"]);
+    }
+
+    /// The general folding rule, as written before the shortcuts in [`fold_into`].
+    fn fold_general(c: char, out: &mut String) {
+        if is_invisible(c) {
+            return;
+        }
+        for lower in c.to_lowercase() {
+            fold_char(lower, out);
+        }
+    }
+
+    #[test]
+    fn shortcuts_agree_with_the_general_rules_for_every_character() {
+        let (mut fast, mut general) = (String::new(), String::new());
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            fast.clear();
+            general.clear();
+            fold_into(c, &mut fast);
+            fold_general(c, &mut general);
+            assert_eq!(fast, general, "{c:?}");
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn long_input_is_cut_at_a_character_boundary() {
+        let long = "й".repeat(MAX_INPUT_CHARS + 10);
+        assert_eq!(
+            first_chars(&long, MAX_INPUT_CHARS).chars().count(),
+            MAX_INPUT_CHARS
+        );
+        assert_eq!(first_chars("abc", 2), "ab");
+        assert_eq!(first_chars("ab", 2), "ab");
     }
 
     #[test]
