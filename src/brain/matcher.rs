@@ -735,19 +735,20 @@ impl Index {
         let any_content = query.iter().any(|q| !q.stop && !q.matches.is_empty());
         let candidates = self.candidates(query);
 
-        // Best similarity per known token, for phrase coverage.
-        // Sorted by token, for binary search: phrase coverage asks for every
-        // token of every phrase it visits.
-        let mut best: Vec<(TokenId, f32)> = query
-            .iter()
-            .flat_map(|q| q.matches.iter().copied())
-            .collect();
-        best.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-        best.dedup_by_key(|m| m.0);
+        // Best similarity per known token, for phrase coverage, indexed by
+        // token: phrase coverage asks for every token of every
+        // phrase it visits, so the lookup must be O(1). 0 means "not in the
+        // query" (a match always has a positive similarity).
+        let mut best = vec![0.0f32; self.tokens.len()];
+        for q in query {
+            for &(id, sim) in &q.matches {
+                let slot = &mut best[id as usize];
+                *slot = slot.max(sim);
+            }
+        }
         let best_sim = |id: TokenId| {
-            best.binary_search_by_key(&id, |m| m.0)
-                .ok()
-                .map(|i| best[i].1)
+            let sim = best[id as usize];
+            (sim > 0.0).then_some(sim)
         };
 
         let mut ranked: Vec<Candidate> = candidates
