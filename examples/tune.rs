@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
             "heldout.jsonl",
             "dev-2.jsonl",
             "blind-1.jsonl",
+            "blind-2.jsonl",
         ]
         .map(|f| format!("tests/data/{f}"))
         .to_vec();
