@@ -35,7 +35,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{is_common_word, is_stop_word};
-use crate::morph::{Stemmers, is_hangul_syllable, is_particle, split_scripts};
+use crate::morph::{Stemmers, is_hangul_syllable, is_particle, korean_stem, split_scripts};
 use crate::normalize::tokenize;
 
 /// All thresholds and weights in one place.
@@ -618,17 +618,24 @@ impl Index {
         }
 
         // Typos are measured on the words as typed, against the words the
-        // knowledge base uses (not their stems).
-        let chars: Vec<char> = word.chars().collect();
+        // knowledge base uses (not their stems) — but without Korean
+        // particles and endings, which would otherwise count as edits
+        // ("투르크매니스탄하고는" is one edit from "투르크메니스탄").
+        let typed: &str = if word.starts_with(is_hangul_syllable) {
+            korean_stem(word)
+        } else {
+            word
+        };
+        let chars: Vec<char> = typed.chars().collect();
         let len = chars.len();
         if len >= 4 {
             let allowed = max_edits(len);
             let mut candidates: Vec<TokenId> = Vec::new();
             // One edit: the SymSpell deletion neighbourhood, both ways.
-            if let Some(list) = self.deletions.get(word) {
+            if let Some(list) = self.deletions.get(typed) {
                 candidates.extend_from_slice(list);
             }
-            let mut buffer = String::with_capacity(word.len());
+            let mut buffer = String::with_capacity(typed.len());
             for_each_deletion(&chars, &mut buffer, |variant| {
                 if let Some(list) = self.deletions.get(variant) {
                     candidates.extend_from_slice(list);
@@ -640,7 +647,7 @@ impl Index {
             if candidates.is_empty() && (allowed > 1 || len >= 5) {
                 let mut shared: Vec<TokenId> = Vec::new();
                 let mut skipped = 0;
-                for tri in trigrams_of(word) {
+                for tri in trigrams_of(typed) {
                     match self.trigrams.get(&tri) {
                         Some(list) if list.len() > MAX_TRIGRAM_POSTINGS => skipped += 1,
                         Some(list) => shared.extend_from_slice(list),
@@ -1183,6 +1190,14 @@ mod tests {
         assert_eq!(
             answer("Kyrgyzstan이랑은 어떤 분야에서 협력해요?").as_deref(),
             Some("kyrgyzstan")
+        );
+    }
+
+    #[test]
+    fn korean_typos_are_measured_without_particles() {
+        assert_eq!(
+            answer("투르크매니스탄하고는 어떤 분야에서 협력하나요?").as_deref(),
+            Some("turkmenistan")
         );
     }
 
