@@ -592,6 +592,26 @@ mod tests {
     }
 
     #[test]
+    fn details_of_summits_mentioned_in_passing_are_declined_honestly() {
+        let engine = engine();
+        for q in [
+            "What was decided at the Korea-Africa Summit?",
+            "Кто участвовал в саммите в Африке, о чём договорились?",
+            "한-아프리카 정상회의에서 무엇을 합의했어요?",
+        ] {
+            let reply = engine.respond(q, Lang::En);
+            assert_eq!(reply.outcome, Outcome::Fallback, "{q}: {reply:?}");
+            assert!(
+                reply.body.contains("only in passing"),
+                "{q}: {}",
+                reply.body
+            );
+        }
+        let when = engine.respond("When was the Korea-Africa Summit held?", Lang::En);
+        assert_eq!(when.intent.as_deref(), Some("korea-africa-summit"));
+    }
+
+    #[test]
     fn welcome_lists_the_menu_as_buttons() {
         let engine = engine();
         let welcome = engine.welcome(Lang::En);
