@@ -42,6 +42,7 @@ fn main() -> anyhow::Result<()> {
             "dev-2.jsonl",
             "blind-1.jsonl",
             "blind-2.jsonl",
+            "blind-3.jsonl",
         ]
         .map(|f| format!("tests/data/{f}"))
         .to_vec();
@@ -99,6 +100,11 @@ fn main() -> anyhow::Result<()> {
             "unknown_exponent",
             |t| &mut t.unknown_exponent,
             &[0.3, 0.4, 0.5, 0.6, 0.75, 1.0],
+        ),
+        (
+            "query_weight_cap",
+            |t| &mut t.query_weight_cap,
+            &[10.0, 12.0, 14.0, 16.0, 20.0, 1000.0],
         ),
         (
             "part_answer_min",

@@ -89,28 +89,36 @@ pub struct Tuning {
     /// at least this score: parts are short, and short texts score high by
     /// chance more easily than whole messages.
     pub part_answer_min: f32,
+    /// The most a question's words weigh together in query coverage, about
+    /// four rare topic words. A short question weighs less and is unaffected;
+    /// in a long message with personal context ("my dad works for a gas
+    /// company in Turkmenistan… what will Korea do there?") the context's
+    /// known words would otherwise dilute the coverage of the entry asked
+    /// about.
+    pub query_weight_cap: f32,
 }
 
 /// The tuned values. See `ksilk eval` and the README for how they were chosen.
 pub const TUNING: Tuning = Tuning {
-    answer_min: 0.54,
-    clarify_min: 0.45,
+    answer_min: 0.62,
+    clarify_min: 0.5,
     margin: 0.08,
     suggest_min: 0.30,
     phrase_weight: 0.2,
     stop_weight: 0.05,
     common_weight: 1.0,
-    unknown_factor: 1.0,
-    context_factor: 0.5,
+    unknown_factor: 1.2,
+    context_factor: 0.2,
     answer_credit: 0.5,
     off_topic_ratio: 0.9,
     off_topic_override: 0.95,
     prefix_sim: 0.9,
     truncation_sim: 0.82,
     candidate_df_share: 0.25,
-    unknown_exponent: 0.4,
+    unknown_exponent: 0.75,
     facet_penalty: 0.3,
-    part_answer_min: 0.65,
+    part_answer_min: 0.75,
+    query_weight_cap: 14.0,
 };
 
 /// At most this many entries are taken from one token's posting list; only a
@@ -733,7 +741,10 @@ impl Index {
                 known += q.weight;
             }
         }
-        let total_weight = known + unknown * (unknown_count as f32).powf(tuning.unknown_exponent);
+        // A long message counts up to `query_weight_cap`: past a few topic
+        // words, the rest is context around the question.
+        let total_weight = (known + unknown * (unknown_count as f32).powf(tuning.unknown_exponent))
+            .min(tuning.query_weight_cap);
         if total_weight <= 0.0 {
             return Vec::new();
         }
