@@ -1,16 +1,25 @@
 //! The offline terminal conversation (`ksilk chat`).
 //!
 //! It uses the same [`Engine`] and the same reply texts as the Telegram bot; only
-//! the rendering differs (numbered choices instead of buttons). It picks the
-//! reply language by the same rules: the question's language, else the one
-//! pinned with `/lang`, else English. The loop is generic over its input and
-//! output so tests drive it with byte buffers.
+//! the rendering differs: the "did you mean" choices and the related topics
+//! are numbered ([`Reply::to_numbered`]) where Telegram shows buttons, and a
+//! number picks one. It picks the reply language by the same rules: the
+//! question's language, else the one pinned with `/lang`, else English.
+//!
+//! Lines come from a [`LineSource`]: on a terminal, [`Editor`] (rustyline:
+//! arrow keys, and Up for the previous question); from a pipe or in tests,
+//! [`Piped`], which prints no prompt. The history lives only as long as the
+//! session and is never written to disk: questions can carry personal
+//! context, and the bot stores none.
 
 use std::io::{self, BufRead, Write};
 
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+
 use crate::engine::Engine;
 use crate::lang::{Lang, LangPrefs, parse_lang_arg};
-use crate::reply::{Choice, Reply};
+use crate::reply::Reply;
 use crate::telegram::commands::{self, Command, Parsed};
 use crate::telegram::handlers;
 use crate::texts::{fill, texts};
@@ -79,33 +88,79 @@ fn pin_language(engine: &Engine, arg: &str, prefs: &mut LangPrefs) -> Reply {
     handlers::run_command(engine, &Command::Lang(arg.to_owned()), *prefs)
 }
 
-/// Runs the conversation until end of input or `/quit`.
-///
-/// `interactive` prints a prompt before each line (a terminal); with piped input
-/// only the replies are printed.
-pub fn run_chat<R: BufRead, W: Write>(
+/// The prompt before each line on a terminal.
+pub const PROMPT: &str = "you> ";
+
+/// Where the conversation's lines come from.
+pub trait LineSource {
+    /// The next line without its line break, or `None` at the end of input
+    /// (Ctrl-D, or Ctrl-C on a terminal).
+    fn read_line(&mut self, prompt: &str) -> io::Result<Option<String>>;
+}
+
+/// Lines from a pipe, a file or a buffer: no prompt, no editing. Bytes that
+/// are not UTF-8 are replaced, not fatal.
+pub struct Piped<R>(pub R);
+
+impl<R: BufRead> LineSource for Piped<R> {
+    fn read_line(&mut self, _prompt: &str) -> io::Result<Option<String>> {
+        let mut raw = Vec::new();
+        if self.0.read_until(b'\n', &mut raw)? == 0 {
+            return Ok(None);
+        }
+        let line = String::from_utf8_lossy(&raw);
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        Ok(Some(line.strip_suffix('\r').unwrap_or(line).to_owned()))
+    }
+}
+
+/// A terminal with line editing and an in-memory history (rustyline).
+pub struct Editor(DefaultEditor);
+
+impl Editor {
+    pub fn new() -> io::Result<Editor> {
+        DefaultEditor::new()
+            .map(Editor)
+            .map_err(|e| io::Error::other(format!("cannot set up line editing: {e}")))
+    }
+}
+
+impl LineSource for Editor {
+    fn read_line(&mut self, prompt: &str) -> io::Result<Option<String>> {
+        match self.0.readline(prompt) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    // Only a full history is an error, and losing one entry
+                    // of it is no reason to stop the conversation.
+                    let _ = self.0.add_history_entry(line.as_str());
+                }
+                Ok(Some(line))
+            }
+            Err(ReadlineError::Eof | ReadlineError::Interrupted) => Ok(None),
+            Err(ReadlineError::Io(e)) => Err(e),
+            Err(e) => Err(io::Error::other(e.to_string())),
+        }
+    }
+}
+
+/// Runs the conversation until the end of input or `/quit`.
+pub fn run_chat<W: Write>(
     engine: &Engine,
-    mut input: R,
+    input: &mut dyn LineSource,
     mut output: W,
-    interactive: bool,
 ) -> io::Result<()> {
     let mut prefs = LangPrefs::default();
     let lang = prefs.without_text();
-    writeln!(output, "{}\n", engine.welcome(lang).to_plain())?;
+    let (welcome, mut pending) = engine.welcome(lang).to_numbered();
+    writeln!(output, "{welcome}\n")?;
     writeln!(output, "{}\n", texts(lang).chat_banner)?;
-    let mut pending: Vec<Choice> = Vec::new();
     let mut last_lang: Lang = lang;
-    let mut raw = Vec::new();
     loop {
-        if interactive {
-            write!(output, "you> ")?;
-            output.flush()?;
-        }
-        raw.clear();
-        if input.read_until(b'\n', &mut raw)? == 0 {
+        // The prompt is written by the line source, after our last words.
+        output.flush()?;
+        let Some(line) = input.read_line(PROMPT)? else {
             break;
-        }
-        let line = String::from_utf8_lossy(&raw);
+        };
         // Picks and commands carry no language of their own: they answer in
         // the language of the choices offered, or the pinned one.
         let quiet = prefs.without_text();
@@ -130,8 +185,9 @@ pub fn run_chat<R: BufRead, W: Write>(
             Line::Question(q) => engine.respond(q, prefs.for_text(q)),
         };
         last_lang = reply.lang;
-        pending = reply.choices.clone();
-        writeln!(output, "{}\n", reply.to_plain())?;
+        let (text, picks) = reply.to_numbered();
+        pending = picks;
+        writeln!(output, "{text}\n")?;
     }
     writeln!(output, "{}", texts(prefs.without_text()).goodbye)?;
     output.flush()
@@ -144,7 +200,7 @@ mod tests {
     fn chat(input: &str) -> String {
         let engine = Engine::embedded().unwrap();
         let mut out = Vec::new();
-        run_chat(&engine, input.as_bytes(), &mut out, false).unwrap();
+        run_chat(&engine, &mut Piped(input.as_bytes()), &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -228,7 +284,7 @@ mod tests {
     fn invalid_utf8_is_answered_not_fatal() {
         let engine = Engine::embedded().unwrap();
         let mut out = Vec::new();
-        run_chat(&engine, &b"\xff\xfe kazakhstan\n"[..], &mut out, false).unwrap();
+        run_chat(&engine, &mut Piped(&b"\xff\xfe kazakhstan\n"[..]), &mut out).unwrap();
         assert!(
             String::from_utf8(out)
                 .unwrap()

@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
+
+use crate::chat::LineSource as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -55,9 +57,10 @@ enum Command {
     Check,
     /// Run a labelled question set and print accuracy per category.
     Eval {
-        /// The JSON Lines file of labelled questions.
-        #[arg(long, value_name = "PATH", default_value = "tests/data/eval.jsonl")]
-        file: PathBuf,
+        /// The JSON Lines file of labelled questions [default: tests/data/eval.jsonl
+        /// in the working directory, else in the source tree ksilk was built from].
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -75,11 +78,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
         }
         Command::Chat => {
             let engine = load_engine(kb)?;
-            let stdin = io::stdin();
-            let interactive = stdin.is_terminal();
-            crate::chat::run_chat(&engine, stdin.lock(), io::stdout().lock(), interactive)
-                .map(|()| ExitCode::SUCCESS)
-                .map_err(anyhow::Error::from)
+            chat(&engine).map(|()| ExitCode::SUCCESS)
         }
         Command::Ask {
             json,
@@ -91,6 +90,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
         }
         Command::Check => check(kb),
         Command::Eval { file } => {
+            let file = match file {
+                Some(file) => file,
+                None => default_eval_file()?,
+            };
             let engine = load_engine(kb)?;
             run_eval(&engine, &file).map(|()| ExitCode::SUCCESS)
         }
@@ -99,6 +102,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
         Err(err) if is_broken_pipe(&err) => Ok(ExitCode::SUCCESS),
         other => other,
     }
+}
+
+/// `ksilk chat`: with line editing on a terminal, plain lines from a pipe.
+fn chat(engine: &Engine) -> anyhow::Result<()> {
+    use crate::chat::{Editor, Piped, run_chat};
+    let stdin = io::stdin();
+    if stdin.is_terminal() && io::stdout().is_terminal() {
+        let mut editor = Editor::new()?;
+        run_chat(engine, &mut editor, io::stdout())?;
+    } else {
+        run_chat(engine, &mut Piped(stdin.lock()), io::stdout())?;
+    }
+    Ok(())
 }
 
 /// The log filter when `RUST_LOG` is not set: the bot says `ready as @name`
@@ -144,16 +160,26 @@ fn report_usage_error(err: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            let rendered = err.to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("ksilk: {first} (see `ksilk --help`)");
+            eprint!("{}", usage_error_text(&err.to_string()));
             ExitCode::from(2)
         }
     }
+}
+
+/// Clap's error, shortened to what helps: the first line with where to read
+/// more, then clap's tips ("a similar argument exists: '--json'"). The usage
+/// block and clap's own "For more information" line are left out.
+fn usage_error_text(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim);
+    let first = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ");
+    let mut out = format!("ksilk: {first} (see `ksilk --help`)\n");
+    for tip in lines.filter(|l| l.starts_with("tip:")) {
+        out.push_str(&format!("  {tip}\n"));
+    }
+    out
 }
 
 fn load_engine(kb: Option<&Path>) -> anyhow::Result<Engine> {
@@ -260,6 +286,11 @@ fn write_ask_json(
     Ok(())
 }
 
+/// What `ksilk ask` with no question says on a terminal.
+const ASK_ON_A_TERMINAL: &str = "ksilk ask: type a question and press Enter (Ctrl-D to finish).
+  one question: ksilk ask \"what are the four pillars?\"
+  many: one per line on stdin, e.g. ksilk ask --json < questions.txt";
+
 fn ask(
     engine: &Engine,
     json: bool,
@@ -278,6 +309,15 @@ fn ask(
     };
     if !question.is_empty() {
         answer(&mut out, &question.join(" "))?;
+    } else if io::stdin().is_terminal() {
+        // Nobody is piping questions in: say what to do rather than wait
+        // silently, then take questions as they are typed.
+        eprintln!("{ASK_ON_A_TERMINAL}");
+        let mut editor = crate::chat::Editor::new()?;
+        while let Some(line) = editor.read_line("ask> ")? {
+            answer(&mut out, &line)?;
+            out.flush()?;
+        }
     } else {
         let mut input = io::stdin().lock();
         let mut raw = Vec::new();
@@ -350,6 +390,31 @@ fn check(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The evaluation file's path inside a checkout.
+const EVAL_FILE: &str = "tests/data/eval.jsonl";
+
+/// Where `ksilk eval` looks without `--file`: the working directory (a
+/// checkout), then the source tree the binary was built from, so that
+/// `ksilk eval` works from any directory on the machine that built it.
+fn eval_file_candidates() -> [PathBuf; 2] {
+    [
+        PathBuf::from(EVAL_FILE),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(EVAL_FILE),
+    ]
+}
+
+fn default_eval_file() -> anyhow::Result<PathBuf> {
+    let candidates = eval_file_candidates();
+    if let Some(found) = candidates.iter().find(|p| p.is_file()) {
+        return Ok(found.clone());
+    }
+    let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    anyhow::bail!(
+        "no evaluation file: looked for {}; pass one with --file PATH",
+        looked.join(" and ")
+    )
+}
+
 fn run_eval(engine: &Engine, file: &Path) -> anyhow::Result<()> {
     let cases = eval::load_cases(file)?;
     let report = eval::run_eval(engine, &cases);
@@ -362,6 +427,22 @@ fn run_eval(engine: &Engine, file: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_example_states_the_real_log_defaults() {
+        let example = include_str!("../.env.example");
+        let bot = default_log_filter(&["ksilk".into(), "run".into()]);
+        let offline = default_log_filter(&["ksilk".into(), "chat".into()]);
+        assert!(example.contains(&format!("bot (`ksilk` / `ksilk run`): {bot},")));
+        assert!(example.contains(&format!("(chat, ask, check, eval): {offline}.")));
+    }
+
+    #[test]
+    fn eval_looks_in_the_working_directory_then_the_source_tree() {
+        let [here, built_from] = eval_file_candidates();
+        assert_eq!(here, Path::new(EVAL_FILE));
+        assert!(built_from.is_absolute() && built_from.ends_with(EVAL_FILE));
+    }
 
     #[test]
     fn ask_json_lines_are_what_serde_writes_for_ask_json() {

@@ -367,3 +367,145 @@ fn check_with_a_closed_stdout_ends_quietly() {
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert!(out.status.success(), "{:?}", out.status);
 }
+
+#[test]
+fn a_mistyped_flag_keeps_clap_s_suggestion() {
+    let out = ksilk(&["ask", "--jsn", "x"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("ksilk: unexpected argument '--jsn'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tip: a similar argument exists: '--json'"),
+        "{err}"
+    );
+    assert!(!err.contains("Usage:"), "{err}");
+}
+
+#[test]
+fn one_shot_ask_does_not_ask_for_a_number() {
+    let out = ksilk(&["ask", "energy"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Did you mean"), "{text}");
+    assert!(text.contains("  • "), "{text}");
+    assert!(!text.to_lowercase().contains("number"), "{text}");
+}
+
+#[test]
+fn eval_finds_its_default_file_from_any_directory() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ksilk"))
+        .arg("eval")
+        .current_dir(elsewhere.path())
+        .env_remove("KSILK_KB")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("in scope:"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_broken_kb_file_names_the_check_command_with_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut kb: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("valid.json")).unwrap()).unwrap();
+    kb["menu"] = serde_json::json!(["nowhere", "nothing"]);
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, kb.to_string()).unwrap();
+    for source in std::fs::read_dir(fixture("")).unwrap() {
+        let source = source.unwrap().path();
+        if source.extension().is_some_and(|e| e == "txt") {
+            std::fs::copy(&source, dir.path().join(source.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = ksilk(&["--kb", path.to_str().unwrap(), "ask", "x"], "");
+    let err = assert_one_clean_error_line(&out);
+    let expected = format!("run `ksilk --kb {} check`", path.display());
+    assert!(err.contains(&expected), "{err}");
+}
+
+#[test]
+fn a_missing_file_error_states_its_cause_once() {
+    let out = ksilk(&["ask", "--kb", "/nonexistent/kb.json", "x"], "");
+    let err = assert_one_clean_error_line(&out);
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}
+
+/// Runs `ksilk chat` on a pseudo-terminal (util-linux `script`), typing each
+/// input once the prompt for it is on screen, and returns the screen text.
+fn chat_on_a_terminal(inputs: &[&str]) -> String {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let command = format!("{} chat", env!("CARGO_BIN_EXE_ksilk"));
+    let mut child = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("KSILK_KB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("util-linux `script` runs (Debian's bsdutils, an essential package)");
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let screen = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let prompts = |screen: &Mutex<Vec<u8>>| {
+        String::from_utf8_lossy(&screen.lock().unwrap())
+            .matches("you> ")
+            .count()
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    for (i, input) in inputs.iter().enumerate() {
+        // A generous guard against a hang, not a speed requirement.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while prompts(&screen) <= i {
+            assert!(Instant::now() < deadline, "no prompt {}", i + 1);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stdin.write_all(input.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(status.success());
+    let screen = screen.lock().unwrap();
+    String::from_utf8_lossy(&screen).replace('\r', "")
+}
+
+#[test]
+fn chat_on_a_terminal_recalls_the_previous_question_with_up() {
+    let screen = chat_on_a_terminal(&["what are the four pillars\r", "\x1b[A\r", "\x04"]);
+    assert_eq!(
+        screen
+            .matches("The initiative has four main partnership pillars")
+            .count(),
+        2,
+        "{screen}"
+    );
+    assert!(screen.contains("Goodbye!"), "{screen}");
+}
+
+#[test]
+fn chat_numbers_the_greeting_topics_and_a_number_picks_one() {
+    let out = ksilk(&["chat"], "3\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("1. The K-Silk Road initiative"), "{text}");
+    assert!(text.contains("3. The four pillars"), "{text}");
+    assert!(text.contains("official development assistance"), "{text}");
+}

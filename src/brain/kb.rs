@@ -466,12 +466,10 @@ pub struct Violation {
 /// Why a knowledge base could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
+    /// The cause is part of the message and deliberately not a `#[source]`:
+    /// an error chain would print it twice ("…: No such file: No such file").
     #[error("{file}: cannot read knowledge base: {error}")]
-    Io {
-        file: String,
-        #[source]
-        error: std::io::Error,
-    },
+    Io { file: String, error: std::io::Error },
     #[error("{file}:{line}:{column}: invalid knowledge base: {message}")]
     Syntax {
         file: String,
@@ -479,20 +477,38 @@ pub enum KbError {
         column: usize,
         message: String,
     },
-    #[error("{file}: {}: {}{}", .violations[0].path, .violations[0].rule, more(.violations.len()))]
+    #[error("{file}: {}: {}{}", .violations[0].path, .violations[0].rule, more(file, .violations.len()))]
     Invalid {
         file: String,
         violations: Vec<Violation>,
     },
 }
 
-fn more(n: usize) -> String {
+/// The tail of an invalid knowledge base's one-line message: how many more
+/// problems there are, and the exact command that lists them all.
+fn more(file: &str, n: usize) -> String {
     match n {
         0 | 1 => String::new(),
         n => format!(
-            " (and {} more problem(s); run `ksilk check` to list them)",
-            n - 1
+            " (and {} more problem(s); run `{}` to list them)",
+            n - 1,
+            check_command(file)
         ),
+    }
+}
+
+/// The command that lists every problem of `file`: `ksilk --kb FILE check`
+/// (the built-in knowledge base is checked by a test, so a broken one never
+/// ships). A path with characters a shell would split or expand is
+/// single-quoted.
+pub fn check_command(file: &str) -> String {
+    let plain = file
+        .chars()
+        .all(|c| c.is_alphanumeric() || "/._-+,:@%".contains(c));
+    if plain {
+        format!("ksilk --kb {file} check")
+    } else {
+        format!("ksilk --kb '{}' check", file.replace('\'', r"'\''"))
     }
 }
 
@@ -1264,6 +1280,31 @@ mod tests {
         let err = load(&kb).unwrap_err();
         assert!(matches!(err, KbError::Syntax { .. }));
         assert!(err.to_string().contains("unknown field `answr`"), "{err}");
+    }
+
+    #[test]
+    fn many_problems_name_the_check_command_with_the_file() {
+        let mut kb = base();
+        kb["topics"][1]["id"] = json!("one");
+        kb["menu"] = json!(["missing"]);
+        let err = load(&kb).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("run `ksilk --kb kb.json check` to list them"),
+            "{err}"
+        );
+        assert_eq!(
+            check_command("my kb's.json"),
+            r"ksilk --kb 'my kb'\''s.json' check"
+        );
+    }
+
+    #[test]
+    fn unreadable_file_names_its_cause_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = KnowledgeBase::load(&dir.path().join("absent.json")).unwrap_err();
+        let chain = format!("{:#}", anyhow::Error::from(err));
+        assert_eq!(chain.matches("No such file").count(), 1, "{chain}");
     }
 
     #[test]

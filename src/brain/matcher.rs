@@ -282,6 +282,9 @@ pub struct Index {
     unknown_weight: f32,
     /// Which entries describe questions the bot does not answer.
     off_topic: Vec<bool>,
+    /// Which entries are small talk ("Hello", "Thanks"): answered when asked
+    /// for, never offered as a "did you mean" guess.
+    small_talk: Vec<bool>,
     /// The tokens of [`FACET_WORDS`], where the knowledge base uses them.
     facet_tokens: Vec<(TokenId, u8)>,
     /// Per entry, a bit per [`FACET_WORDS`] word its examples ask with.
@@ -545,6 +548,11 @@ impl Index {
                 .entries()
                 .iter()
                 .map(|e| e.kind == crate::kb::Kind::OffTopic)
+                .collect(),
+            small_talk: kb
+                .entries()
+                .iter()
+                .map(|e| e.kind == crate::kb::Kind::SmallTalk)
                 .collect(),
             facet_tokens,
             entry_facets,
@@ -908,7 +916,15 @@ impl Index {
     /// off-topic, each of its sentences is tried on its own, and a sentence
     /// that earns an answer on its own answers for the message.
     pub fn match_intent(&self, text: &str, tuning: &Tuning) -> Match {
-        let whole = decide(self.rank(text, tuning), tuning, |e| self.off_topic[e]);
+        let decide = |s: &str| {
+            decide_with(
+                self.rank(s, tuning),
+                tuning,
+                |e| self.off_topic[e],
+                |e| !self.small_talk[e],
+            )
+        };
+        let whole = decide(text);
         if whole.outcome == Outcome::Answer || whole.off_topic.is_some() {
             return whole;
         }
@@ -918,7 +934,7 @@ impl Index {
         }
         sentences
             .into_iter()
-            .map(|s| decide(self.rank(s, tuning), tuning, |e| self.off_topic[e]))
+            .map(decide)
             .filter(|m| m.outcome == Outcome::Answer && m.score() >= tuning.part_answer_min)
             .max_by(|a, b| a.score().total_cmp(&b.score()))
             .unwrap_or(whole)
@@ -1054,6 +1070,20 @@ pub fn decide(
     tuning: &Tuning,
     is_off_topic: impl Fn(EntryIdx) -> bool,
 ) -> Match {
+    decide_with(candidates, tuning, is_off_topic, |_| true)
+}
+
+/// [`decide`], where only `suggestible` entries may be offered as "did you
+/// mean" choices. A "did you mean" offers two or three choices or none: one
+/// choice is a guess, not a choice, and small talk ("Hello") is no answer to
+/// a question. When fewer than two suggestible entries are left, or the best
+/// guess is not suggestible, the outcome is a fallback instead.
+pub fn decide_with(
+    candidates: Vec<Candidate>,
+    tuning: &Tuning,
+    is_off_topic: impl Fn(EntryIdx) -> bool,
+    suggestible: impl Fn(EntryIdx) -> bool,
+) -> Match {
     let best_any = candidates.first().map_or(0.0, |c| c.score);
     let answers: Vec<Candidate> = candidates
         .iter()
@@ -1088,18 +1118,27 @@ pub fn decide(
     };
     // Two or three choices: those above `suggest_min`, topped up to two with
     // the next best when only one is (a single "did you mean" is a guess).
-    let choices = if outcome == Outcome::Clarify {
-        let strong = answers
+    let mut choices: Vec<Candidate> = Vec::new();
+    if outcome == Outcome::Clarify && answers.first().is_some_and(|c| suggestible(c.entry)) {
+        let offered: Vec<Candidate> = answers
+            .iter()
+            .copied()
+            .filter(|c| suggestible(c.entry))
+            .collect();
+        let strong = offered
             .iter()
             .take_while(|c| c.score >= tuning.suggest_min)
             .count();
-        answers
-            .iter()
-            .copied()
+        choices = offered
+            .into_iter()
             .take(strong.clamp(MIN_CHOICES, MAX_CHOICES))
-            .collect()
+            .collect();
+    }
+    let outcome = if outcome == Outcome::Clarify && choices.len() < MIN_CHOICES {
+        choices.clear();
+        Outcome::Fallback
     } else {
-        Vec::new()
+        outcome
     };
     // The answer, if any, is always the first candidate.
     let mut candidates = candidates;
@@ -1274,6 +1313,42 @@ mod tests {
         assert_eq!(m.outcome, Outcome::Clarify);
         assert_eq!(m.choices.len(), 2);
         assert_eq!(m.answer(), None);
+    }
+
+    fn cand(entry: EntryIdx, score: f32) -> Candidate {
+        Candidate {
+            entry,
+            score,
+            label_hit: false,
+        }
+    }
+
+    #[test]
+    fn a_single_did_you_mean_choice_becomes_a_fallback() {
+        let middling = (TUNING.answer_min + TUNING.clarify_min) / 2.0;
+        let m = decide(vec![cand(0, middling)], &TUNING, |_| false);
+        assert_eq!(m.outcome, Outcome::Fallback);
+        assert!(m.choices.is_empty());
+    }
+
+    #[test]
+    fn small_talk_is_never_offered_as_a_choice() {
+        let middling = (TUNING.answer_min + TUNING.clarify_min) / 2.0;
+        let talk = |e: EntryIdx| e != 9;
+        let cands = vec![cand(0, middling), cand(9, middling - 0.01), cand(2, 0.2)];
+        let m = decide_with(cands, &TUNING, |_| false, talk);
+        assert_eq!(m.outcome, Outcome::Clarify);
+        let offered: Vec<EntryIdx> = m.choices.iter().map(|c| c.entry).collect();
+        assert_eq!(offered, vec![0, 2]);
+        // Small talk as the best guess is no reason to ask at all.
+        let m = decide_with(
+            vec![cand(9, middling), cand(0, middling - 0.01), cand(2, 0.2)],
+            &TUNING,
+            |_| false,
+            talk,
+        );
+        assert_eq!(m.outcome, Outcome::Fallback);
+        assert!(m.choices.is_empty());
     }
 
     #[test]

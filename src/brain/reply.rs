@@ -56,8 +56,22 @@ impl Reply {
         }
     }
 
-    /// Renders for a terminal: choices are numbered, related topics listed.
+    /// Renders for a one-shot answer (`ask`): the "did you mean" choices are
+    /// listed, not numbered, since nothing is waiting for a number.
     pub fn to_plain(&self) -> String {
+        self.render_plain(false)
+    }
+
+    /// Renders for the interactive terminal: the "did you mean" choices, then
+    /// the related topics (or, under a greeting or fallback, the main topics),
+    /// numbered in one sequence, so that typing a number picks one. Returns
+    /// the text and what each number picks (number `n` is `picks[n - 1]`).
+    pub fn to_numbered(&self) -> (String, Vec<Choice>) {
+        let picks = self.choices.iter().chain(&self.related).cloned().collect();
+        (self.render_plain(true), picks)
+    }
+
+    fn render_plain(&self, numbered: bool) -> String {
         let t = texts(self.lang);
         let mut out = String::new();
         if let Some(title) = &self.title {
@@ -67,10 +81,18 @@ impl Reply {
         out.push_str(&self.body);
         if !self.choices.is_empty() {
             for (i, choice) in self.choices.iter().enumerate() {
-                out.push_str(&format!("\n  {}. {}", i + 1, choice.title));
+                if numbered {
+                    out.push_str(&format!("\n  {}. {}", i + 1, choice.title));
+                } else {
+                    out.push_str(&format!("\n  • {}", choice.title));
+                }
             }
             out.push('\n');
-            out.push_str(t.pick_number);
+            out.push_str(if numbered {
+                t.pick_number
+            } else {
+                t.ask_again_naming
+            });
         }
         if let Some(source) = &self.source {
             out.push_str("\n\n");
@@ -79,7 +101,19 @@ impl Reply {
             out.push_str(source);
         }
         if !self.related.is_empty() {
-            let titles: Vec<&str> = self.related.iter().map(|c| c.title.as_str()).collect();
+            let first = self.choices.len() + 1;
+            let titles: Vec<String> = self
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if numbered {
+                        format!("{}. {}", first + i, c.title)
+                    } else {
+                        c.title.clone()
+                    }
+                })
+                .collect();
             // Under an answer they follow up on it; elsewhere (greeting,
             // fallback) they are the main topics.
             out.push('\n');
@@ -175,8 +209,7 @@ mod tests {
         assert_eq!(reply.to_plain(), "Sorry.\nTopics: Why");
     }
 
-    #[test]
-    fn plain_text_numbers_the_choices() {
+    fn clarify() -> Reply {
         let mut reply = Reply::note(Outcome::Clarify, Lang::En, "Did you mean one of these?");
         reply.choices = vec![
             Choice {
@@ -188,14 +221,40 @@ mod tests {
                 title: "Beta".into(),
             },
         ];
+        reply
+    }
+
+    #[test]
+    fn one_shot_text_lists_choices_without_asking_for_a_number() {
+        let reply = clarify();
         assert_eq!(
             reply.to_plain(),
             format!(
-                "Did you mean one of these?\n  1. Alpha\n  2. Beta\n{}",
+                "Did you mean one of these?\n  • Alpha\n  • Beta\n{}",
+                texts(Lang::En).ask_again_naming
+            )
+        );
+        assert!(!reply.to_plain().contains(texts(Lang::En).pick_number));
+        assert!(!reply.to_html().contains("Alpha"));
+    }
+
+    #[test]
+    fn terminal_text_numbers_choices_and_related_topics_in_one_sequence() {
+        let mut reply = clarify();
+        reply.related = answer().related;
+        let (text, picks) = reply.to_numbered();
+        assert_eq!(
+            text,
+            format!(
+                "Did you mean one of these?\n  1. Alpha\n  2. Beta\n{}\nTopics: 3. Why",
                 texts(Lang::En).pick_number
             )
         );
-        assert!(!reply.to_html().contains("Alpha"));
+        let ids: Vec<&str> = picks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "y"]);
+        let (text, picks) = answer().to_numbered();
+        assert!(text.ends_with("Related: 1. Why"), "{text}");
+        assert_eq!(picks.len(), 1);
     }
 
     #[test]

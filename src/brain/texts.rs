@@ -51,6 +51,8 @@ pub struct Texts {
     pub close_quote: &'static str,
     /// Under numbered choices in the terminal.
     pub pick_number: &'static str,
+    /// Under "did you mean" choices where nothing can be picked (`ask`).
+    pub ask_again_naming: &'static str,
     /// A number outside the offered choices; `{count}`.
     pub pick_range: &'static str,
     /// A sticker, photo or voice message in a private chat.
@@ -149,6 +151,7 @@ static EN: Texts = Texts {
     open_quote: "\u{201c}",
     close_quote: "\u{201d}",
     pick_number: "Type a number to pick one, or ask again in other words.",
+    ask_again_naming: "Ask again and name the one you mean.",
     pick_range: "Please pick a number from 1 to {count}, or ask a new question.",
     hint_text_only: "I can only read text. Send me your question as a message, for example: What are the four pillars? (/help lists the commands.)",
     hint_unknown_command: "I don't know that command. Send /help to see what I can do, or just ask a question.",
@@ -211,6 +214,7 @@ static RU: Texts = Texts {
     open_quote: "«",
     close_quote: "»",
     pick_number: "Введите номер варианта или задайте вопрос иначе.",
+    ask_again_naming: "Спросите ещё раз и назовите нужную тему.",
     pick_range: "Выберите номер от 1 до {count} или задайте новый вопрос.",
     hint_text_only: "Я понимаю только текст. Напишите вопрос сообщением, например: Какие четыре направления у инициативы? (/help — список команд.)",
     hint_unknown_command: "Я не знаю такой команды. Отправьте /help, чтобы узнать, что я умею, или просто задайте вопрос.",
@@ -270,6 +274,7 @@ static KO: Texts = Texts {
     open_quote: "\u{201c}",
     close_quote: "\u{201d}",
     pick_number: "번호를 입력해 고르시거나 다른 말로 다시 물어봐 주세요.",
+    ask_again_naming: "원하시는 주제를 넣어 다시 물어봐 주세요.",
     pick_range: "1부터 {count} 사이의 번호를 고르시거나 새 질문을 해 주세요.",
     hint_text_only: "저는 글만 읽을 수 있습니다. 질문을 메시지로 보내 주세요. 예: 네 가지 협력 축은 무엇인가요? (/help에서 명령어를 볼 수 있습니다.)",
     hint_unknown_command: "모르는 명령어입니다. /help를 보내 제가 할 수 있는 일을 확인하시거나 그냥 질문해 주세요.",
@@ -331,6 +336,7 @@ mod tests {
             ("only_know", t.only_know),
             ("try_asking", t.try_asking),
             ("pick_number", t.pick_number),
+            ("ask_again_naming", t.ask_again_naming),
             ("pick_range", t.pick_range),
             ("hint_text_only", t.hint_text_only),
             ("hint_unknown_command", t.hint_unknown_command),
