@@ -130,6 +130,12 @@ impl Engine {
 
     /// Builds the reply for a match.
     pub fn render_reply(&self, m: &Match, lang: Lang) -> Reply {
+        let mut reply = self.render_outcome(m, lang);
+        reply.nearest = m.best().map(|c| self.kb.entry(c.entry).id.clone());
+        reply
+    }
+
+    fn render_outcome(&self, m: &Match, lang: Lang) -> Reply {
         match m.outcome {
             Outcome::Answer => {
                 let mut reply = self.answer(m.candidates[0].entry, lang);
@@ -362,6 +368,7 @@ impl Engine {
             lang,
             intent: Some(entry.id.clone()),
             score: 1.0,
+            nearest: Some(entry.id.clone()),
             title: (entry.kind != Kind::SmallTalk).then(|| entry.title.get(lang).to_owned()),
             body: entry.answer.get(lang).to_owned(),
             source: self.kb.source_of(entry).map(|s| s.citation(lang)),

@@ -34,7 +34,7 @@ use std::ops::Range;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::kb::{EntryIdx, KnowledgeBase};
-use crate::lexicon::{is_common_word, is_stop_word};
+use crate::lexicon::{is_common_word, is_english_question_word, is_stop_word};
 use crate::morph::{Stemmers, is_hangul_syllable, is_particle, korean_stem, split_scripts};
 use crate::normalize::tokenize;
 
@@ -943,6 +943,26 @@ impl Index {
                 }
             })
             .collect()
+    }
+
+    /// The topic words of a text under the matcher's own normalisation: its
+    /// stems, without stop words, everyday words and question words, sorted
+    /// and deduplicated. Two questions with the same terms ask about the same
+    /// thing in other words ("does korea cooperate on space", "space
+    /// cooperation with korea?"), which is how `ksilk review` groups the
+    /// questions the bot could not answer. Pure: no typo correction, no
+    /// knowledge base needed beyond the stemmers.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        let filler = |w: &str| is_stop_word(w) || is_common_word(w) || is_english_question_word(w);
+        let mut terms: Vec<String> = words(text)
+            .iter()
+            .filter(|w| !filler(w))
+            .map(|w| self.stemmers.term(w).into_owned())
+            .filter(|t| !t.is_empty() && !filler(t))
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        terms
     }
 
     /// Is this entry one of the off-topic ones?

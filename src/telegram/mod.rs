@@ -41,4 +41,7 @@ pub mod split;
 
 pub use brain::Brain;
 pub use config::{Settings, StartError, Token};
-pub use serve::{Options, flood_limits, run, run_with, serve, shutdown_signal, throttled};
+pub use serve::{
+    Options, flood_limits, run, run_with, run_with_store, serve, serve_with_store, shutdown_signal,
+    throttled,
+};

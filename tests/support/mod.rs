@@ -93,6 +93,7 @@ impl Scripted {
             lang: Lang::En,
             intent: Some("k-silk-road".to_owned()),
             score: 1.0,
+            nearest: Some("k-silk-road".to_owned()),
             title: Some("A very long answer".to_owned()),
             body: vec![paragraph.trim(); 14].join("\n\n"),
             source: Some("The Korea Times, “Long” (June 2024)".to_owned()),
