@@ -339,22 +339,22 @@ impl StoreHandle {
     /// Entries sent after this (by other clones) are dropped and counted.
     pub fn close(self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        self.shared.closing.store(true, Ordering::Relaxed);
-        let sent = self.send_within(Op::Close, timeout);
         let done = self
             .shared
             .done
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        let finished = match done {
-            Some(done) => matches!(
-                done.recv_timeout(deadline.saturating_duration_since(Instant::now())),
-                Err(RecvTimeoutError::Disconnected)
-            ),
+        let Some(done) = done else {
             // Another clone already closed it.
-            None => true,
+            return true;
         };
+        self.shared.closing.store(true, Ordering::Relaxed);
+        let sent = self.send_within(Op::Close, timeout);
+        let finished = matches!(
+            done.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+            Err(RecvTimeoutError::Disconnected)
+        );
         if !(sent && finished) {
             log::warn!(
                 "the store did not finish writing within {} ms; the last entries may be lost",
