@@ -597,3 +597,30 @@ fn bad_store_settings_stop_the_bot_naming_the_variable() {
     }
     assert!(!missing.exists());
 }
+
+#[test]
+fn a_full_pin_store_forgets_the_oldest_chat_in_the_database_too() {
+    use ksilk::telegram::prefs::PinStore;
+    use teloxide::types::ChatId;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let store = open(&config);
+    let pins = PinStore::persistent(2, store.clone());
+    pins.pin(ChatId(1), Lang::Ru);
+    pins.pin(ChatId(2), Lang::Ko);
+    pins.pin(ChatId(3), Lang::En);
+    assert!(store.flush(WAIT));
+    let mut saved = store.load_pins().unwrap();
+    saved.sort_unstable();
+    let mut expected = vec![
+        (pins.key(ChatId(2)).value(), Lang::Ko),
+        (pins.key(ChatId(3)).value(), Lang::En),
+    ];
+    expected.sort_unstable();
+    assert_eq!(saved, expected);
+    // A restart with the same key finds them; the cap holds on loading too.
+    let again = PinStore::persistent(1, store.clone());
+    assert_eq!(again.len(), 1);
+    assert_eq!(again.key(ChatId(3)), pins.key(ChatId(3)));
+    assert!(store.close(WAIT));
+}

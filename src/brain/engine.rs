@@ -401,6 +401,25 @@ mod tests {
     }
 
     #[test]
+    fn every_reply_to_a_question_names_the_nearest_entry_answered_or_not() {
+        let engine = engine();
+        let answer = engine.respond("what are the four pillars", Lang::En);
+        assert_eq!(answer.nearest, answer.intent);
+        let clarify = engine.respond("energy", Lang::En);
+        assert_eq!(clarify.outcome, Outcome::Clarify);
+        assert_eq!(clarify.intent, None);
+        assert_eq!(
+            clarify.nearest.as_deref(),
+            Some(clarify.choices[0].id.as_str())
+        );
+        let fallback = engine.respond("tell me about visas and energy", Lang::En);
+        assert_eq!(fallback.outcome, Outcome::Fallback);
+        assert!(fallback.nearest.is_some() && fallback.score > 0.0);
+        let nothing = engine.respond("zzzz qqqq", Lang::En);
+        assert_eq!((nothing.nearest, nothing.score), (None, 0.0));
+    }
+
+    #[test]
     fn answers_cite_the_source_and_offer_related_topics() {
         let reply = engine().respond("what are the four pillars", Lang::En);
         assert_eq!(reply.outcome, Outcome::Answer);

@@ -1161,6 +1161,22 @@ mod tests {
         (kb, index)
     }
 
+    #[test]
+    fn terms_are_stems_without_filler_so_paraphrases_share_them() {
+        let (_, index) = index();
+        let terms = index.terms("does korea cooperate on space");
+        assert_eq!(terms, vec!["cooper", "korea", "space"]);
+        assert_eq!(index.terms("Space cooperation with Korea?"), terms);
+        assert_eq!(index.terms("How does Korea cooperate on space?"), terms);
+        assert_ne!(index.terms("Korea space program budget"), terms);
+        assert_eq!(
+            index.terms("카자흐스탄과는 우주 분야에서 협력하나요?")[2],
+            "카자흐스탄"
+        );
+        assert!(index.terms("who are you?").is_empty());
+        assert!(index.terms("").is_empty());
+    }
+
     fn answer(text: &str) -> Option<String> {
         let (kb, index) = index();
         index

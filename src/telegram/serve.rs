@@ -13,7 +13,9 @@
 //! confirm everything it handed out, and the dispatcher waits for handlers in
 //! progress. That wait is bounded by [`Options::shutdown_grace`], so Ctrl-C or
 //! SIGTERM always ends the process within five seconds even if Telegram is
-//! slow, at the cost of the rare reply still in flight.
+//! slow, at the cost of the rare reply still in flight. Then the store, if
+//! there is one ([`run_with_store`]), writes what is queued and closes, for
+//! up to [`STORE_CLOSE_GRACE`].
 
 use std::future::Future;
 use std::sync::Arc;
