@@ -142,6 +142,33 @@ fn retention_deletes_questions_older_than_log_days_at_startup() {
     assert_eq!(kept, vec!["recent", "today"]);
 }
 
+#[test]
+fn retention_also_runs_periodically_while_the_store_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        log_days: 1,
+        prune_every: Duration::from_millis(20),
+        ..config(dir.path())
+    };
+    let store = open(&config);
+    let now = store::now_unix();
+    store.log_question(question(now - 2 * DAY, "old", Outcome::Fallback));
+    store.log_question(question(now, "new", Outcome::Fallback));
+    assert!(store.flush(WAIT));
+    // No clock in the assertion: wait (boundedly) for the writer's next turn.
+    let deadline = std::time::Instant::now() + WAIT;
+    while count(
+        &config.path,
+        "SELECT count(*) FROM questions WHERE text = 'old'",
+    ) > 0
+    {
+        assert!(std::time::Instant::now() < deadline, "retention never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(count(&config.path, "SELECT count(*) FROM questions"), 1);
+    assert!(store.close(WAIT));
+}
+
 /// A counter-only metrics recorder, to see what the store reports.
 #[derive(Default)]
 struct Counters(std::sync::Mutex<Vec<(String, Arc<AtomicU64>)>>);

@@ -87,6 +87,7 @@ pub fn load_or_create(db: &Path, configured: Option<[u8; 16]>) -> Result<ChatKey
     }
     let path = key_file_of(db);
     let err = |why: String| ConfigError::KeyFile {
+        db: db.display().to_string(),
         path: path.display().to_string(),
         why,
     };
@@ -170,6 +171,7 @@ mod tests {
         let db = dir.path().join("ksilk.db");
         std::fs::write(key_file_of(&db), "not a key").unwrap();
         let err = load_or_create(&db, None).unwrap_err();
+        assert!(err.to_string().starts_with("KSILK_DB="), "{err}");
         assert!(err.to_string().contains("ksilk.db.key"), "{err}");
         assert!(err.to_string().contains("KSILK_CHAT_KEY"), "{err}");
     }

@@ -5,6 +5,7 @@
 //! `KSILK_LOG_DAYS` should not quietly keep questions for the wrong time.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The database file when `KSILK_DB` is not set: in the working directory.
 pub const DEFAULT_DB: &str = "ksilk.db";
@@ -14,6 +15,8 @@ pub const DEFAULT_LOG_DAYS: u32 = 90;
 pub const MAX_LOG_DAYS: u32 = 3650;
 /// How many writes may wait for the writer before new ones are dropped.
 pub const DEFAULT_QUEUE: usize = 4096;
+/// How often retention runs while the bot is up (besides at startup).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A setting the store cannot start with.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -33,9 +36,13 @@ pub enum ConfigError {
     )]
     ChatKey,
     #[error(
-        "the chat key file {path} cannot be used: {why}; it must hold 32 hexadecimal characters (delete it to make a new one, which forgets every chat's settings), or set KSILK_CHAT_KEY"
+        "KSILK_DB={db}: the chat key file {path} beside it cannot be used: {why}; it must be a writable place for a file of 32 hexadecimal characters (deleting the file makes a new key and forgets every chat's settings), or set KSILK_CHAT_KEY"
     )]
-    KeyFile { path: String, why: String },
+    KeyFile {
+        db: String,
+        path: String,
+        why: String,
+    },
 }
 
 /// Where the store lives and how long it keeps questions.
@@ -49,6 +56,8 @@ pub struct StoreConfig {
     pub queue: usize,
     /// The chat key from `KSILK_CHAT_KEY`, if set (else the key file is used).
     pub chat_key: Option<[u8; 16]>,
+    /// How often retention runs while the bot is up ([`PRUNE_EVERY`]).
+    pub prune_every: Duration,
 }
 
 impl StoreConfig {
@@ -59,6 +68,7 @@ impl StoreConfig {
             log_days: DEFAULT_LOG_DAYS,
             queue: DEFAULT_QUEUE,
             chat_key: None,
+            prune_every: PRUNE_EVERY,
         }
     }
 
@@ -96,6 +106,7 @@ impl StoreConfig {
             log_days,
             queue: DEFAULT_QUEUE,
             chat_key,
+            prune_every: PRUNE_EVERY,
         }))
     }
 }

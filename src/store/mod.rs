@@ -63,8 +63,6 @@ pub const KIND_CONTEXT: &str = "context";
 
 /// Most entries written in one transaction.
 const MAX_BATCH: usize = 512;
-/// How often retention runs while the bot is up.
-const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long a write waits for a lock held by another connection (a backup,
 /// `ksilk review`) before its batch counts as failed.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -185,6 +183,7 @@ pub fn open(config: &StoreConfig) -> Result<Option<StoreHandle>, ConfigError> {
         rx,
         shared: Arc::clone(&shared),
         log_days: config.log_days,
+        prune_every: config.prune_every.max(Duration::from_millis(1)),
         failing: false,
     };
     let spawned = std::thread::Builder::new()
@@ -394,27 +393,30 @@ struct Writer {
     rx: Receiver<Op>,
     shared: Arc<Shared>,
     log_days: u32,
+    prune_every: Duration,
     /// The last batch failed (so the next failure is not logged again).
     failing: bool,
 }
 
 impl Writer {
     fn run(mut self) {
-        let mut next_prune = Instant::now() + PRUNE_EVERY;
+        let mut next_prune = Instant::now() + self.prune_every;
         let mut backoff = Duration::from_secs(1);
         loop {
+            // Checked on every turn, so a queue that is never empty cannot
+            // postpone retention.
+            if Instant::now() >= next_prune {
+                next_prune = Instant::now() + self.prune_every;
+                match prune(&self.conn, self.log_days) {
+                    Ok(n) if n > 0 => log::info!("retention: deleted {n} old questions"),
+                    Ok(_) => {}
+                    Err(e) => log::warn!("retention failed: {e}"),
+                }
+            }
             let wait = next_prune.saturating_duration_since(Instant::now());
             let first = match self.rx.recv_timeout(wait) {
                 Ok(op) => op,
-                Err(RecvTimeoutError::Timeout) => {
-                    next_prune = Instant::now() + PRUNE_EVERY;
-                    match prune(&self.conn, self.log_days) {
-                        Ok(n) if n > 0 => log::info!("retention: deleted {n} old questions"),
-                        Ok(_) => {}
-                        Err(e) => log::warn!("retention failed: {e}"),
-                    }
-                    continue;
-                }
+                Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
             let mut batch = vec![first];
