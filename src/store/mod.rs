@@ -15,7 +15,8 @@
 //!   a message naming the variable ([`ConfigError`]). A bad *database* (a
 //!   corrupt file, a read-only file, a lock held by another process, a
 //!   schema from a newer ksilk) is logged at warn and the bot runs without a
-//!   store for that run ([`open`] returns `None`). A failure while running (a
+//!   store for that run ([`open`] returns `None`; a lock is waited on for up
+//!   to 5 s first). A failure while running (a
 //!   full disk, a lock) is logged once, its batch is dropped and counted, and
 //!   the writer retries with the next batch after a backoff (1 s doubling to
 //!   1 min), so a transient problem heals itself and a lasting one costs only
@@ -323,8 +324,10 @@ impl StoreHandle {
         rows.collect()
     }
 
-    /// Waits until everything queued so far is written, up to `timeout`.
-    /// Returns false if it was not (the writer is stuck on a lock, or gone).
+    /// Waits until everything queued so far has been processed (written, or
+    /// counted in [`StoreHandle::dropped`] if its batch failed), up to
+    /// `timeout`. Returns false if it was not (the writer is stuck on a lock,
+    /// or gone).
     pub fn flush(&self, timeout: Duration) -> bool {
         let (ack, acked) = mpsc::channel();
         if !self.send_within(Op::Flush(ack), timeout) {
