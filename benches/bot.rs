@@ -5,6 +5,9 @@
 //!
 //! - flood limits relaxed: a plain `Bot`, and `Throttle<Bot>` with limits far
 //!   above Telegram's, so the figure is the bot's own speed (replies/second);
+//! - store on versus off: the plain `Bot` with and without the SQLite store
+//!   (question log and pins) in a temporary directory, alternated three times;
+//!   the figure is the ratio of the median rates (target: within noise of 1);
 //! - flood limits enforced: production's `Throttle<Bot>` with Telegram's
 //!   limits, and the mock answering `429` whenever a limit is exceeded. The
 //!   figure is the share of Telegram's 30 messages/second that is reached
@@ -19,6 +22,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use ksilk::store::StoreConfig;
 use ksilk::telegram::Options;
 use ksilk::telegram::delivery::RetryPolicy;
 use support::mock::{FloodLimits, Mock};
@@ -46,6 +50,7 @@ const QUESTIONS: &[&str] = &[
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
     Plain,
+    PlainStore,
     ThrottleRelaxed,
     ThrottleEnforced,
 }
@@ -58,6 +63,8 @@ struct Figures {
     sustained: Duration,
     peak_per_second: usize,
     rejections: usize,
+    /// Store entries dropped (queue full or a failed write).
+    store_dropped: u64,
 }
 
 impl Figures {
@@ -76,8 +83,16 @@ async fn run(mode: Mode, questions: usize, chats: usize) -> Figures {
         retry: RetryPolicy::default(),
         ..support::fast_options()
     };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut store = None;
     let running = match mode {
         Mode::Plain => Running::start(&mock, engine(), options).await,
+        Mode::PlainStore => {
+            let config = StoreConfig::at(dir.path().join("ksilk.db"));
+            store = ksilk::store::open(&config).expect("store settings");
+            assert!(store.is_some(), "the store opens");
+            Running::start_with_store(&mock, engine(), options, store.clone()).await
+        }
         Mode::ThrottleRelaxed => {
             let relaxed = Limits {
                 messages_per_sec_chat: 10_000,
@@ -111,6 +126,10 @@ async fn run(mode: Mode, questions: usize, chats: usize) -> Figures {
         per_second[(s.at - first).as_secs() as usize] += 1;
     }
     running.stop().await;
+    let store_dropped = store.as_ref().map_or(0, |s| s.dropped());
+    if let Some(store) = store {
+        store.close(Duration::from_secs(10));
+    }
     let refused: Vec<_> = mock
         .rejected()
         .into_iter()
@@ -127,6 +146,7 @@ async fn run(mode: Mode, questions: usize, chats: usize) -> Figures {
         sustained: last - first,
         peak_per_second: per_second.into_iter().max().unwrap_or(0),
         rejections: mock.flood_rejections(),
+        store_dropped,
     }
 }
 
@@ -155,6 +175,24 @@ fn main() {
                 f.end_to_end_rate()
             );
         }
+        let (mut off, mut on) = (Vec::new(), Vec::new());
+        let mut dropped = 0;
+        for _ in 0..3 {
+            off.push(run(Mode::Plain, questions, chats).await.end_to_end_rate());
+            let f = run(Mode::PlainStore, questions, chats).await;
+            dropped += f.store_dropped;
+            on.push(f.end_to_end_rate());
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (off, on) = (median(&mut off), median(&mut on));
+        println!(
+            "  store off vs on (plain Bot, median of 3 alternated runs): {off:.0} vs {on:.0} replies/s, \
+             ratio on/off {:.2}; {dropped} store entries dropped",
+            on / off
+        );
         let f = run(Mode::ThrottleEnforced, questions, chats).await;
         println!(
             "  flood limits enforced, Throttle<Bot> with Telegram's limits: {} replies in {:.2} s; \

@@ -62,6 +62,21 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
     },
+    /// List the questions the bot could not answer (from KSILK_DB), grouped, most asked first.
+    Review {
+        /// How far back to look: 30m, 12h, 7d, 2w.
+        #[arg(long, default_value = "7d", value_name = "AGE")]
+        since: String,
+        /// Show at most this many groups.
+        #[arg(long, default_value_t = 50, value_name = "N")]
+        limit: usize,
+        /// Print one JSON object per group.
+        #[arg(long)]
+        json: bool,
+        /// Also write the groups' examples as evaluation cases (JSON Lines) to FILE.
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
+    },
 }
 
 /// Parses arguments and runs the chosen subcommand.
@@ -97,6 +112,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
             let engine = load_engine(kb)?;
             run_eval(&engine, &file).map(|()| ExitCode::SUCCESS)
         }
+        Command::Review {
+            since,
+            limit,
+            json,
+            export,
+        } => review(kb, &since, limit, json, export.as_deref()).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Err(err) if is_broken_pipe(&err) => Ok(ExitCode::SUCCESS),
@@ -125,6 +146,7 @@ pub fn default_log_filter(args: &[OsString]) -> &'static str {
         "ask",
         "check",
         "eval",
+        "review",
         "help",
         "--help",
         "-h",
@@ -420,6 +442,55 @@ fn run_eval(engine: &Engine, file: &Path) -> anyhow::Result<()> {
     let report = eval::run_eval(engine, &cases);
     let mut out = io::stdout().lock();
     write!(out, "{report}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `ksilk review`: reads the question log of `KSILK_DB`, groups it with the
+/// knowledge base's own normalisation ([`crate::store::review`]).
+fn review(
+    kb: Option<&Path>,
+    since: &str,
+    limit: usize,
+    json: bool,
+    export: Option<&Path>,
+) -> anyhow::Result<()> {
+    use crate::store::{StoreConfig, review};
+    let since_secs = review::parse_since(since)?;
+    let Some(config) = StoreConfig::from_env()? else {
+        anyhow::bail!("KSILK_DB is off: there is no question log to review");
+    };
+    if !config.path.is_file() {
+        anyhow::bail!(
+            "KSILK_DB={}: no database there yet (the bot creates it when it starts)",
+            config.path.display()
+        );
+    }
+    let engine = load_engine(kb)?;
+    let questions = review::load(&config.path, since_secs)?;
+    let mut groups = review::group(&questions, |text| engine.index().terms(text));
+    groups.truncate(limit);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if json {
+        review::write_json(&mut out, &groups)?;
+    } else {
+        review::write_text(&mut out, &groups, questions.len(), since.trim())?;
+    }
+    if let Some(path) = export {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("{}: cannot create the export file", path.display()))?;
+        let mut file = io::BufWriter::new(file);
+        let lines = review::write_export(&mut file, &groups)
+            .and_then(|n| file.flush().map(|()| n))
+            .with_context(|| format!("{}: cannot write the export file", path.display()))?;
+        if !json {
+            writeln!(
+                out,
+                "\nwrote {lines} question(s) to {} for labelling (fill in each \"intent\")",
+                path.display()
+            )?;
+        }
+    }
     out.flush()?;
     Ok(())
 }

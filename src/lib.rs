@@ -22,8 +22,11 @@
 //! - [`synthetic`]: a deterministic synthetic knowledge base of any size, for
 //!   benchmarks and scaling tests.
 //! - [`chat`]: the offline terminal conversation (`ksilk chat`).
+//! - [`store`]: persistence in one SQLite file, off the reply path: the log
+//!   of questions the bot could not answer, [`store::review`] behind `ksilk
+//!   review`, and per-chat settings keyed by a keyed hash of the chat id.
 //! - [`cli`]: argument parsing and the subcommands (`run`, `chat`, `ask`,
-//!   `check`, `eval`).
+//!   `check`, `eval`, `review`).
 //! - [`telegram`]: the teloxide front end (long polling, commands, groups,
 //!   inline mode, buttons, per-chat language, flood limits).
 //!
@@ -34,6 +37,7 @@ pub mod brain;
 pub mod chat;
 pub mod cli;
 pub mod eval;
+pub mod store;
 pub mod synthetic;
 pub mod telegram;
 

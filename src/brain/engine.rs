@@ -130,6 +130,12 @@ impl Engine {
 
     /// Builds the reply for a match.
     pub fn render_reply(&self, m: &Match, lang: Lang) -> Reply {
+        let mut reply = self.render_outcome(m, lang);
+        reply.nearest = m.best().map(|c| self.kb.entry(c.entry).id.clone());
+        reply
+    }
+
+    fn render_outcome(&self, m: &Match, lang: Lang) -> Reply {
         match m.outcome {
             Outcome::Answer => {
                 let mut reply = self.answer(m.candidates[0].entry, lang);
@@ -362,6 +368,7 @@ impl Engine {
             lang,
             intent: Some(entry.id.clone()),
             score: 1.0,
+            nearest: Some(entry.id.clone()),
             title: (entry.kind != Kind::SmallTalk).then(|| entry.title.get(lang).to_owned()),
             body: entry.answer.get(lang).to_owned(),
             source: self.kb.source_of(entry).map(|s| s.citation(lang)),
@@ -391,6 +398,25 @@ mod tests {
 
     fn engine() -> Engine {
         Engine::embedded().unwrap()
+    }
+
+    #[test]
+    fn every_reply_to_a_question_names_the_nearest_entry_answered_or_not() {
+        let engine = engine();
+        let answer = engine.respond("what are the four pillars", Lang::En);
+        assert_eq!(answer.nearest, answer.intent);
+        let clarify = engine.respond("energy", Lang::En);
+        assert_eq!(clarify.outcome, Outcome::Clarify);
+        assert_eq!(clarify.intent, None);
+        assert_eq!(
+            clarify.nearest.as_deref(),
+            Some(clarify.choices[0].id.as_str())
+        );
+        let fallback = engine.respond("tell me about visas and energy", Lang::En);
+        assert_eq!(fallback.outcome, Outcome::Fallback);
+        assert!(fallback.nearest.is_some() && fallback.score > 0.0);
+        let nothing = engine.respond("zzzz qqqq", Lang::En);
+        assert_eq!((nothing.nearest, nothing.score), (None, 0.0));
     }
 
     #[test]

@@ -914,6 +914,11 @@ const ENGLISH_QUESTION_WORDS: &[&str] = &[
     "how", "what", "when", "where", "which", "who", "whom", "whose", "why",
 ];
 
+/// Is this normalised token an English question word ("how", "when")?
+pub fn is_english_question_word(token: &str) -> bool {
+    ENGLISH_QUESTION_WORDS.contains(&token)
+}
+
 /// Is this lower-case ASCII word an English function, question or everyday
 /// word, and so evidence that a Latin-script text is English rather than a
 /// name or Uzbek (see [`crate::lang::detect`])?

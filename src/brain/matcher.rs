@@ -34,7 +34,7 @@ use std::ops::Range;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::kb::{EntryIdx, KnowledgeBase};
-use crate::lexicon::{is_common_word, is_stop_word};
+use crate::lexicon::{is_common_word, is_english_question_word, is_stop_word};
 use crate::morph::{Stemmers, is_hangul_syllable, is_particle, korean_stem, split_scripts};
 use crate::normalize::tokenize;
 
@@ -961,6 +961,26 @@ impl Index {
             .collect()
     }
 
+    /// The topic words of a text under the matcher's own normalisation: its
+    /// stems, without stop words, everyday words and question words, sorted
+    /// and deduplicated. Two questions with the same terms ask about the same
+    /// thing in other words ("does korea cooperate on space", "space
+    /// cooperation with korea?"), which is how `ksilk review` groups the
+    /// questions the bot could not answer. Pure: no typo correction, no
+    /// knowledge base needed beyond the stemmers.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        let filler = |w: &str| is_stop_word(w) || is_common_word(w) || is_english_question_word(w);
+        let mut terms: Vec<String> = words(text)
+            .iter()
+            .filter(|w| !filler(w))
+            .map(|w| self.stemmers.term(w).into_owned())
+            .filter(|t| !t.is_empty() && !filler(t))
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        terms
+    }
+
     /// Is this entry one of the off-topic ones?
     pub fn is_off_topic(&self, entry: EntryIdx) -> bool {
         self.off_topic[entry]
@@ -1178,6 +1198,22 @@ mod tests {
         let kb = KnowledgeBase::embedded().unwrap();
         let index = Index::build(&kb, &TUNING);
         (kb, index)
+    }
+
+    #[test]
+    fn terms_are_stems_without_filler_so_paraphrases_share_them() {
+        let (_, index) = index();
+        let terms = index.terms("does korea cooperate on space");
+        assert_eq!(terms, vec!["cooper", "korea", "space"]);
+        assert_eq!(index.terms("Space cooperation with Korea?"), terms);
+        assert_eq!(index.terms("How does Korea cooperate on space?"), terms);
+        assert_ne!(index.terms("Korea space program budget"), terms);
+        assert_eq!(
+            index.terms("카자흐스탄과는 우주 분야에서 협력하나요?")[2],
+            "카자흐스탄"
+        );
+        assert!(index.terms("who are you?").is_empty());
+        assert!(index.terms("").is_empty());
     }
 
     fn answer(text: &str) -> Option<String> {

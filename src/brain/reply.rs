@@ -29,6 +29,10 @@ pub struct Reply {
     pub intent: Option<String>,
     /// The confidence of the best match in `[0, 1]`.
     pub score: f32,
+    /// The best-ranked entry id, answered or not: for a "did you mean" or a
+    /// fallback it says what the question came nearest to (the question log
+    /// records it), for an answer it is `intent`.
+    pub nearest: Option<String>,
     pub title: Option<String>,
     /// Plain text (never escaped here); paragraphs are separated by a blank line.
     pub body: String,
@@ -48,6 +52,7 @@ impl Reply {
             lang,
             intent: None,
             score: 0.0,
+            nearest: None,
             title: None,
             body: body.into(),
             source: None,
@@ -174,6 +179,7 @@ mod tests {
             lang: Lang::En,
             intent: Some("x".into()),
             score: 1.0,
+            nearest: Some("x".into()),
             title: Some("Q&A <test>".into()),
             body: "Body with <script> & \"quotes\".".into(),
             source: Some("Paper, “Title” (June 2024)".into()),

@@ -45,6 +45,7 @@ use super::render::{self, MAX_INLINE_RESULTS, Outgoing};
 use crate::lang::{Lang, LangPrefs, parse_lang_arg};
 use crate::matcher::Outcome;
 use crate::reply::Reply;
+use crate::store::{Question, StoreHandle};
 use crate::texts::{fill, texts};
 
 /// Longest question passed to the brain. Telegram itself caps messages at
@@ -102,6 +103,29 @@ pub struct Ctx {
     pub retry: RetryPolicy,
     /// Each chat's pinned reply language (`/lang`).
     pub pins: PinStore,
+    /// The question log and saved settings, when `KSILK_DB` is not `off`.
+    pub store: Option<StoreHandle>,
+}
+
+impl Ctx {
+    /// Logs a question the bot did not answer (a "did you mean" or a
+    /// fallback) to the store, without waiting. Only the chat *type* goes
+    /// with it: never who asked or in which chat.
+    pub fn log_question(&self, place: Place, text: &str, reply: &Reply) {
+        let Some(store) = &self.store else { return };
+        if reply.outcome == Outcome::Answer || is_blank(text) {
+            return;
+        }
+        store.log_question(Question {
+            at: crate::store::now_unix(),
+            place: place.name().to_owned(),
+            lang: reply.lang,
+            outcome: reply.outcome,
+            nearest: reply.nearest.clone(),
+            score: reply.score,
+            text: text.to_owned(),
+        });
+    }
 }
 
 pub type HandlerResult = Result<(), Failure>;
@@ -423,6 +447,7 @@ async fn on_message<R: Api>(
                 brain.respond(text, lang)
             };
             log_outcome("question", place, &reply);
+            ctx.log_question(place, text, &reply);
             (reply, "answer")
         }
         Route::Command(Command::Help) => {
@@ -442,6 +467,9 @@ async fn on_message<R: Api>(
                 place,
                 &reply,
             );
+            if let Command::Ask(question) = &command {
+                ctx.log_question(place, cap(question, MAX_QUESTION_CHARS), &reply);
+            }
             (reply, "command answer")
         }
     };

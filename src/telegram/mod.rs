@@ -20,7 +20,10 @@
 //!   token out of every log line.
 //! - [`brain`]: the trait the handlers call, implemented by the engine.
 //! - [`prefs`]: the per-chat pinned reply language (`/lang`), bounded and
-//!   keyed by a keyed hash, never by a chat id.
+//!   keyed by a keyed hash, never by a chat id; saved through
+//!   [`crate::store`] when there is one. The handlers also log unanswered
+//!   questions there ([`handlers::Ctx::log_question`]); inline queries and
+//!   button presses are not logged.
 //!
 //! Everything that talks to Telegram is generic over the requester, so the
 //! tests run the production handlers on a plain `Bot` pointed at a mock Bot
@@ -41,4 +44,7 @@ pub mod split;
 
 pub use brain::Brain;
 pub use config::{Settings, StartError, Token};
-pub use serve::{Options, flood_limits, run, run_with, serve, shutdown_signal, throttled};
+pub use serve::{
+    Options, flood_limits, run, run_with, run_with_store, serve, serve_with_store, shutdown_signal,
+    throttled,
+};

@@ -3,28 +3,32 @@
 //!
 //! Why it is shaped this way:
 //!
-//! - **In memory.** A pin is a convenience, not data worth a database: after a
-//!   restart a chat falls back to the question's language and the user's
-//!   Telegram `language_code`, which is right most of the time anyway.
+//! - **In memory first.** Replies read pins from here and nowhere else, so a
+//!   reply never waits for a disk. With a store ([`crate::store`]) each
+//!   change is also queued for the database (never blocking), and the pins
+//!   are loaded back at startup ([`PinStore::persistent`]), so they survive a
+//!   restart. Without one (`KSILK_DB=off`) a chat falls back after a restart
+//!   to the question's language and the user's Telegram `language_code`.
 //! - **Bounded.** Every chat that sends `/lang` adds an entry, and anyone can
 //!   create chats, so the store has a cap ([`DEFAULT_CAP`]); when it is full
-//!   the least recently used pin is forgotten. Memory stays flat under abuse.
+//!   the least recently used pin is forgotten, in memory and in the database.
+//!   Memory and the table stay flat under abuse.
 //! - **Keyed by a keyed hash, never by the chat id.** A private chat's id *is*
-//!   the user's Telegram id. The key is SipHash-1-3 of the chat id under a
-//!   random key drawn once per process ([`RandomState`]), so a memory dump or
-//!   a debug print of the store holds no id, and the hashes cannot be linked
-//!   to ids or across restarts. The 64-bit hash can collide; with 100,000
-//!   chats the chance of any collision is about 3 in 10 billion, and the cost
-//!   of one would be a reply in another pinned language, not a leak.
+//!   the user's Telegram id. The key is SipHash-1-3 of the chat id
+//!   ([`ChatKeyer`]): with a store, under the store's secret key (stable across
+//!   restarts, kept outside the database); without one, under a random key
+//!   drawn for the process. A memory dump, a debug print or the database holds
+//!   no id. The 64-bit hash can collide; with 100,000 chats the chance of any
+//!   collision is about 3 in 10 billion, and the cost of one would be a reply
+//!   in another pinned language, not a leak.
 
-use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
 
 use teloxide::types::ChatId;
 
 use crate::lang::Lang;
+use crate::store::{ChatKeyer, StoreHandle};
 
 /// How many chats keep a pin by default (a few megabytes at most).
 pub const DEFAULT_CAP: usize = 100_000;
@@ -44,6 +48,20 @@ struct Inner {
 }
 
 impl Inner {
+    /// Pins `lang` under `key`; returns the key forgotten to make room.
+    fn insert(&mut self, key: ChatKey, lang: Lang, cap: usize) -> Option<ChatKey> {
+        let mut evicted = None;
+        if !self.pins.contains_key(&key)
+            && self.pins.len() >= cap
+            && let Some((_, oldest)) = self.by_use.pop_first()
+        {
+            self.pins.remove(&oldest);
+            evicted = Some(oldest);
+        }
+        self.touch(key, lang);
+        evicted
+    }
+
     fn touch(&mut self, key: ChatKey, lang: Lang) {
         self.clock += 1;
         if let Some((_, used)) = self.pins.insert(key, (lang, self.clock)) {
@@ -57,9 +75,11 @@ impl Inner {
 /// every method takes `&self`.
 #[derive(Debug)]
 pub struct PinStore {
-    hasher: RandomState,
+    keyer: ChatKeyer,
     cap: usize,
     inner: Mutex<Inner>,
+    /// Where changes are saved, when there is a store.
+    sink: Option<StoreHandle>,
 }
 
 impl Default for PinStore {
@@ -72,10 +92,37 @@ impl PinStore {
     /// A store that keeps at most `cap` chats (at least one).
     pub fn with_cap(cap: usize) -> PinStore {
         PinStore {
-            hasher: RandomState::new(),
+            keyer: ChatKeyer::ephemeral(),
             cap: cap.max(1),
             inner: Mutex::new(Inner::default()),
+            sink: None,
         }
+    }
+
+    /// A store keyed like `store`'s rows, holding the pins saved there (up to
+    /// `cap`, the most recently saved), and saving every change back. Reads
+    /// the database once: call it at startup. A failed read is logged and
+    /// the bot starts with no pins.
+    pub fn persistent(cap: usize, store: StoreHandle) -> PinStore {
+        let mut pins = PinStore::with_cap(cap);
+        pins.keyer = store.keyer().clone();
+        match store.load_pins() {
+            Ok(saved) => {
+                let mut inner = pins.lock();
+                // Oldest first, so the most recent survive the cap.
+                for (key, lang) in saved {
+                    inner.insert(ChatKey(key), lang, pins.cap);
+                }
+                let loaded = inner.pins.len();
+                drop(inner);
+                if loaded > 0 {
+                    log::info!("loaded {loaded} pinned chat language(s)");
+                }
+            }
+            Err(e) => log::warn!("cannot load the pinned chat languages: {e}"),
+        }
+        pins.sink = Some(store);
+        pins
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -86,7 +133,7 @@ impl PinStore {
 
     /// The key a chat is stored under.
     pub fn key(&self, chat: ChatId) -> ChatKey {
-        ChatKey(self.hasher.hash_one(chat.0))
+        ChatKey(self.keyer.hash(chat.0))
     }
 
     /// The chat's pinned language, if any; counts as a use.
@@ -100,16 +147,16 @@ impl PinStore {
 
     /// Pins `lang` for the chat, forgetting the least recently used chat if
     /// the store is full.
+    /// The database, when there is one, is told too (without waiting).
     pub fn pin(&self, chat: ChatId, lang: Lang) {
         let key = self.key(chat);
-        let mut inner = self.lock();
-        if !inner.pins.contains_key(&key)
-            && inner.pins.len() >= self.cap
-            && let Some((_, oldest)) = inner.by_use.pop_first()
-        {
-            inner.pins.remove(&oldest);
+        let evicted = self.lock().insert(key, lang, self.cap);
+        if let Some(store) = &self.sink {
+            store.save_pin(key.0, lang);
+            if let Some(old) = evicted {
+                store.delete_pin(old.0);
+            }
         }
-        inner.touch(key, lang);
     }
 
     /// How many chats have a pin.

@@ -180,6 +180,7 @@ mod tests {
             lang: crate::lang::Lang::En,
             intent: Some(id.into()),
             score: 0.9,
+            nearest: Some(id.into()),
             title: Some(format!("Title of {id}")),
             body: body.into(),
             source: Some("The Korea Times (June 2024)".into()),

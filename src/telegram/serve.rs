@@ -13,7 +13,9 @@
 //! confirm everything it handed out, and the dispatcher waits for handlers in
 //! progress. That wait is bounded by [`Options::shutdown_grace`], so Ctrl-C or
 //! SIGTERM always ends the process within five seconds even if Telegram is
-//! slow, at the cost of the rare reply still in flight.
+//! slow, at the cost of the rare reply still in flight. Then the store, if
+//! there is one ([`run_with_store`]), writes what is queued and closes, for
+//! up to [`STORE_CLOSE_GRACE`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,9 +39,10 @@ use super::config::{Settings, StartError};
 use super::delivery::{Failure, RetryPolicy, deliver};
 use super::handlers::{Api, Ctx, schema};
 use super::listener::{ALLOWED_UPDATES, QuietPolling};
-use super::prefs::PinStore;
+use super::prefs::{DEFAULT_CAP, PinStore};
 use super::redact::describe;
 use crate::engine::Engine;
+use crate::store::{self, StoreConfig, StoreHandle};
 
 /// Tunables of [`serve`]. `Default` is what production uses; tests shorten
 /// the waits.
@@ -102,13 +105,24 @@ where
     Throttle::spawn_with_settings(bot, settings)
 }
 
+/// How long shutdown lets the store write what is queued.
+pub const STORE_CLOSE_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs the bot from the environment until Ctrl-C or SIGTERM. Blocking.
 pub fn run(engine: Engine) -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
-    run_with(
+    let store = match StoreConfig::from_env()? {
+        Some(config) => store::open(&config)?,
+        None => {
+            log::info!("KSILK_DB=off: no question log, chat settings last until restart");
+            None
+        }
+    };
+    run_with_store(
         settings,
         Arc::new(engine),
         Options::default(),
+        store,
         shutdown_signal(),
     )?;
     Ok(())
@@ -125,6 +139,23 @@ pub fn run_with<S>(
 where
     S: Future<Output = ()> + Send + 'static,
 {
+    run_with_store(settings, brain, options, None, shutdown)
+}
+
+/// [`run_with`] with a store (the question log and saved chat settings),
+/// which it closes on the way out, draining its queue for up to
+/// [`STORE_CLOSE_GRACE`].
+pub fn run_with_store<S>(
+    settings: Settings,
+    brain: Arc<dyn Brain>,
+    options: Options,
+    store: Option<StoreHandle>,
+    shutdown: S,
+) -> Result<(), StartError>
+where
+    S: Future<Output = ()> + Send + 'static,
+{
+    let store_for_bot = store.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -134,11 +165,15 @@ where
         if let Some(url) = settings.api_url {
             bot = bot.set_api_url(url);
         }
-        serve(throttled(bot, flood_limits()), brain, options, shutdown).await
+        let bot = throttled(bot, flood_limits());
+        serve_with_store(bot, brain, options, store_for_bot, shutdown).await
     });
     // Tasks still running (a throttle worker, an abandoned handler) must not
     // hold the process open past the shutdown deadline.
     runtime.shutdown_timeout(Duration::from_millis(200));
+    if let Some(store) = store {
+        store.close(STORE_CLOSE_GRACE);
+    }
     result
 }
 
@@ -274,6 +309,22 @@ where
     R: Api,
     S: Future<Output = ()> + Send,
 {
+    serve_with_store(bot, brain, options, None, shutdown).await
+}
+
+/// [`serve`] with a store: unanswered questions are logged to it and pinned
+/// languages are loaded from it and saved to it. The caller closes it.
+pub async fn serve_with_store<R, S>(
+    bot: R,
+    brain: Arc<dyn Brain>,
+    options: Options,
+    store: Option<StoreHandle>,
+    shutdown: S,
+) -> Result<(), StartError>
+where
+    R: Api,
+    S: Future<Output = ()> + Send,
+{
     tokio::pin!(shutdown);
     let me = tokio::select! {
         me = start(&bot, brain.as_ref(), &options) => me?,
@@ -282,10 +333,20 @@ where
             return Ok(());
         }
     };
+    if let Some(store) = &store {
+        log::info!(
+            "logging unanswered questions and chat settings to {}",
+            store.path().display()
+        );
+    }
     let ctx = Arc::new(Ctx {
         brain,
         retry: options.retry,
-        pins: PinStore::default(),
+        pins: match &store {
+            Some(store) => PinStore::persistent(DEFAULT_CAP, store.clone()),
+            None => PinStore::default(),
+        },
+        store,
     });
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema::<R>())
         .dependencies(dptree::deps![ctx])

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use ksilk::engine::Engine;
 use ksilk::lang::Lang;
 use ksilk::reply::{Choice, Outcome, Reply};
+use ksilk::store::StoreHandle;
 use ksilk::telegram::delivery::RetryPolicy;
 use ksilk::telegram::handlers::Api;
 use ksilk::telegram::{Brain, Options, StartError};
@@ -93,6 +94,7 @@ impl Scripted {
             lang: Lang::En,
             intent: Some("k-silk-road".to_owned()),
             score: 1.0,
+            nearest: Some("k-silk-road".to_owned()),
             title: Some("A very long answer".to_owned()),
             body: vec![paragraph.trim(); 14].join("\n\n"),
             source: Some("The Korea Times, “Long” (June 2024)".to_owned()),
@@ -200,11 +202,38 @@ impl Running {
         running
     }
 
+    /// Starts the bot with a store (`serve_with_store`) and waits until it
+    /// polls for updates. The caller closes the store after stopping.
+    pub async fn start_with_store(
+        mock: &Mock,
+        brain: Arc<dyn Brain>,
+        options: Options,
+        store: Option<StoreHandle>,
+    ) -> Running {
+        let polls_before = mock.polls_started();
+        let running = Self::spawn_with_store(mock.bot(), brain, options, store);
+        mock.wait_until("the bot to start polling", PATIENCE, |m| {
+            m.polls_started() > polls_before
+        })
+        .await;
+        running
+    }
+
     /// Starts the bot without waiting (for startup-failure tests).
     pub fn spawn<R: Api>(bot: R, brain: Arc<dyn Brain>, options: Options) -> Running {
+        Self::spawn_with_store(bot, brain, options, None)
+    }
+
+    /// [`Running::spawn`] with a store.
+    pub fn spawn_with_store<R: Api>(
+        bot: R,
+        brain: Arc<dyn Brain>,
+        options: Options,
+        store: Option<StoreHandle>,
+    ) -> Running {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            ksilk::telegram::serve(bot, brain, options, async {
+            ksilk::telegram::serve_with_store(bot, brain, options, store, async {
                 let _ = stopped.await;
             })
             .await
