@@ -730,7 +730,41 @@ impl Index {
         self.rank_tokens(&query, tuning)
     }
 
+    /// Like [`Index::rank`], and also scores `around` (the entries near a
+    /// conversation's last topic) whether or not the query's words reach
+    /// them: a bare follow-up ("where?", "what did he sign there?") has few
+    /// words of its own to bring its topic in.
+    pub fn rank_around(&self, text: &str, around: &[EntryIdx], tuning: &Tuning) -> Vec<Candidate> {
+        let query: Vec<QueryToken> = words(text).iter().map(|t| self.lookup(t, tuning)).collect();
+        self.rank_tokens_with(&query, around, tuning)
+    }
+
+    /// How many words of `text` name a topic: known words that are neither
+    /// stop words, everyday words, question words nor context words
+    /// ("korea"). "and Turkmenistan?" has one; "why?", "tell me more" and
+    /// "what did he say?" have none, so they lean on the conversation.
+    pub fn topic_words(&self, text: &str, tuning: &Tuning) -> usize {
+        const QUESTION: [&str; 9] = [
+            "how", "what", "when", "where", "which", "who", "whom", "whose", "why",
+        ];
+        words(text)
+            .iter()
+            .filter(|w| !QUESTION.contains(&self.stemmers.term(w).as_ref()))
+            .map(|w| self.lookup(w, tuning))
+            .filter(|q| !q.unknown && !q.stop && q.weight > tuning.common_weight)
+            .count()
+    }
+
     fn rank_tokens(&self, query: &[QueryToken], tuning: &Tuning) -> Vec<Candidate> {
+        self.rank_tokens_with(query, &[], tuning)
+    }
+
+    fn rank_tokens_with(
+        &self,
+        query: &[QueryToken],
+        around: &[EntryIdx],
+        tuning: &Tuning,
+    ) -> Vec<Candidate> {
         // Unknown words count together, sublinearly (see `unknown_exponent`).
         let (mut known, mut unknown, mut unknown_count) = (0.0f32, 0.0f32, 0usize);
         for q in query {
@@ -751,7 +785,12 @@ impl Index {
         // A query of stop words only ("who are you") is scored on phrases
         // made only of stop words.
         let any_content = query.iter().any(|q| !q.stop && !q.matches.is_empty());
-        let candidates = self.candidates(query);
+        let mut candidates = self.candidates(query);
+        for &entry in around {
+            if entry < self.entry_tokens.len() && !candidates.contains(&entry) {
+                candidates.push(entry);
+            }
+        }
 
         // Best similarity per known token, for phrase coverage, indexed by
         // token: phrase coverage asks for every token of every
