@@ -283,6 +283,20 @@ fn match_in_context(
     (m, reading)
 }
 
+/// The entry whose title, in any language, is `title` (the first line of
+/// one of the bot's answers, which a reply to it takes as its topic).
+pub fn topic_titled(engine: &Engine, title: &str) -> Option<EntryIdx> {
+    let title = title.trim();
+    if title.is_empty() {
+        return None;
+    }
+    engine
+        .kb()
+        .entries()
+        .iter()
+        .position(|e| e.kind.is_factual() && e.title.iter().any(|(_, t)| t.trim() == title))
+}
+
 /// The words that stand for a topic in a follow-up: its first name, without
 /// question words ("Why Central Asia" is "Central Asia"), which would
 /// otherwise ask a question of their own.
@@ -762,6 +776,26 @@ mod tests {
         );
         assert_eq!(replies[1].intent.as_deref(), Some("thanks"));
         assert_eq!(replies[2].intent.as_deref(), Some("pillars"));
+    }
+
+    #[test]
+    fn a_reply_to_an_answer_takes_its_topic_from_the_title() {
+        let kb = engine().kb();
+        for lang in Lang::ALL {
+            let answer = engine().answer_for("pillars", lang).unwrap();
+            let first_line = answer.to_plain().lines().next().unwrap().to_owned();
+            assert_eq!(
+                topic_titled(engine(), &first_line),
+                kb.find("pillars"),
+                "{lang}"
+            );
+        }
+        assert_eq!(
+            topic_titled(engine(), "Hello"),
+            None,
+            "small talk has no title"
+        );
+        assert_eq!(topic_titled(engine(), "  "), None);
     }
 
     #[test]

@@ -21,6 +21,8 @@
 //! - [`brain`]: the trait the handlers call, implemented by the engine.
 //! - [`prefs`]: the per-chat pinned reply language (`/lang`), bounded and
 //!   keyed by a keyed hash, never by a chat id.
+//! - [`conversations`]: each conversation's follow-up context (per private
+//!   chat, per user in a group), bounded, expiring, keyed the same way.
 //!
 //! Everything that talks to Telegram is generic over the requester, so the
 //! tests run the production handlers on a plain `Bot` pointed at a mock Bot
@@ -30,6 +32,7 @@ pub mod brain;
 pub mod callback;
 pub mod commands;
 pub mod config;
+pub mod conversations;
 pub mod delivery;
 pub mod handlers;
 pub mod listener;

@@ -286,6 +286,7 @@ where
         brain,
         retry: options.retry,
         pins: PinStore::default(),
+        conversations: Default::default(),
     });
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema::<R>())
         .dependencies(dptree::deps![ctx])
