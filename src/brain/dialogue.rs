@@ -61,6 +61,9 @@ pub struct Dialogue {
     topic: Option<u32>,
     /// The last country answered about: what "there" points at.
     place: Option<u32>,
+    /// The last answer that lists topics of one kind (the pillars, the
+    /// countries): what "the second one" counts in.
+    list: Option<u32>,
     /// How many of the topic's source quotes "more" has shown.
     quotes_shown: u8,
     /// What was shown in full, oldest first: entry indices, and quotes
@@ -132,6 +135,9 @@ impl Dialogue {
         if kind == Kind::Country {
             self.place = Some(entry as u32);
         }
+        if !listed(engine, entry).is_empty() {
+            self.list = Some(entry as u32);
+        }
     }
 
     /// The heap bytes it holds (for the memory figures of the store).
@@ -196,10 +202,9 @@ pub fn respond(
     }
     let (m, reading) = match live.as_ref().and_then(Dialogue::topic) {
         None => (engine.match_intent(text), Reading::Alone),
-        Some(topic) => {
-            match_in_context(engine, topic, live.as_ref().and_then(Dialogue::place), text)
-        }
+        Some(topic) => match_in_context(engine, live.as_ref().expect("a topic"), topic, text),
     };
+
     let reply = engine.render_reply(&m, lang);
     if let Some(entry) = m.answer() {
         next.answered(engine, entry);
@@ -215,15 +220,21 @@ pub fn respond(
 /// Matches a message after an answer about `topic`.
 fn match_in_context(
     engine: &Engine,
+    dialogue: &Dialogue,
     topic: EntryIdx,
-    place: Option<EntryIdx>,
     text: &str,
 ) -> (Match, Reading) {
+    let place = dialogue.place();
     let index = engine.index();
     let tuning = engine.tuning();
     let alone = engine.match_intent(text);
-    // Declined is declined: "how many people live there?" stays off-topic.
-    if alone.off_topic.is_some() {
+    // Declined is declined: "how many people live there?" stays off-topic
+    // (unless only a word of it looked off-topic and it points in the last
+    // list: "the first one" is no "first lady").
+    let declined_outright = alone
+        .off_topic
+        .is_some_and(|o| alone.candidates.iter().any(|c| c.entry == o && c.label_hit));
+    if declined_outright {
         return (alone, Reading::OwnTopic);
     }
     let topic_words = index.topic_words(text, tuning);
@@ -232,6 +243,14 @@ fn match_in_context(
         && (topic_words > 0
             || engine.kb().entry(alone.candidates[0].entry).kind == Kind::SmallTalk);
     if names_its_topic {
+        return (alone, Reading::OwnTopic);
+    }
+    // "The second one", "the others": a place in the last list, or the
+    // list itself.
+    if let Some(entry) = pointed_in_list(engine, dialogue, topic, text) {
+        return (answer_match(entry), Reading::InContext);
+    }
+    if alone.off_topic.is_some() {
         return (alone, Reading::OwnTopic);
     }
     let around = neighbourhood(engine, topic);
@@ -282,6 +301,93 @@ fn match_in_context(
     };
     (m, reading)
 }
+
+/// A match that answers `entry` outright (a pick from a list).
+fn answer_match(entry: EntryIdx) -> Match {
+    Match {
+        outcome: Outcome::Answer,
+        candidates: vec![Candidate {
+            entry,
+            score: 1.0,
+            label_hit: false,
+        }],
+        choices: Vec::new(),
+        off_topic: None,
+    }
+}
+
+/// The topics an entry lists: its related entries of the one kind most of
+/// them share, when there are at least three (the four pillars under "the
+/// four pillars", the countries under "the five countries").
+fn listed(engine: &Engine, entry: EntryIdx) -> Vec<EntryIdx> {
+    let kb = engine.kb();
+    let related = &kb.entry(entry).related;
+    let kind_of = |e: EntryIdx| kb.entry(e).kind;
+    let best = related
+        .iter()
+        .map(|&r| kind_of(r))
+        .max_by_key(|&k| related.iter().filter(|&&r| kind_of(r) == k).count());
+    let Some(kind) = best.filter(|&k| k != kb.entry(entry).kind) else {
+        return Vec::new();
+    };
+    let items: Vec<EntryIdx> = related
+        .iter()
+        .copied()
+        .filter(|&r| kind_of(r) == kind)
+        .collect();
+    if items.len() >= 3 { items } else { Vec::new() }
+}
+
+/// "The second one" (the second topic of the last list) and "the others"
+/// (the list the last topic belongs to), in the three languages.
+fn pointed_in_list(
+    engine: &Engine,
+    dialogue: &Dialogue,
+    topic: EntryIdx,
+    text: &str,
+) -> Option<EntryIdx> {
+    let words = crate::normalize::tokenize(text);
+    let has = |list: &[&str]| words.iter().any(|w| list.iter().any(|m| w.starts_with(m)));
+    // Korean counts with 번째 after the number word: "두 번째".
+    let ordinal = ORDINALS.iter().position(|forms| has(forms)).map(|n| n + 1);
+    if let Some(n) = ordinal {
+        let list = [Some(topic), dialogue.list.map(|l| l as EntryIdx)]
+            .into_iter()
+            .flatten()
+            .map(|l| listed(engine, l))
+            .find(|items| !items.is_empty())?;
+        return list.get(n - 1).copied();
+    }
+    if has(OTHERS) {
+        // The entry that lists the topic, with the most of its kind.
+        let kb = engine.kb();
+        return (0..kb.entries().len())
+            .filter(|&e| e != topic && listed(engine, e).contains(&topic))
+            .max_by_key(|&e| (listed(engine, e).len(), std::cmp::Reverse(e)));
+    }
+    None
+}
+
+/// Ordinal words, first to fifth, as prefixes of the normalised words.
+const ORDINALS: [&[&str]; 5] = [
+    &["first", "1st", "перв", "첫"],
+    &["second", "2nd", "втор", "두번째", "둘째"],
+    &["third", "3rd", "трет", "세번째", "셋째"],
+    &["fourth", "4th", "четверт", "четвёрт", "네번째", "넷째"],
+    &["fifth", "5th", "пят", "다섯번째", "다섯째"],
+];
+
+/// Words for "the others", as prefixes of the normalised words.
+const OTHERS: &[&str] = &[
+    "other",
+    "rest",
+    "remaining",
+    "остальн",
+    "други",
+    "другой",
+    "다른",
+    "나머지",
+];
 
 /// The entry whose title, in any language, is `title` (the first line of
 /// one of the bot's answers, which a reply to it takes as its topic).
