@@ -135,10 +135,14 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.bench_function("respond through the store, no live context", |b| {
+        // Every message from a new chat: the lookup misses, the store fills
+        // up to its cap and then drops the least recently used.
         let mut store: DialogueStore<u64> = DialogueStore::default();
+        let mut chat = 0u64;
         b.iter(|| {
-            for (key, q) in questions.iter().enumerate() {
-                let key = key as u64;
+            for q in &questions {
+                chat += 1;
+                let key = chat;
                 let context = store.get(&key, 0);
                 let turn = dialogue::respond(&engine, context.as_ref(), black_box(q), lang, 0);
                 store.put(key, turn.dialogue, 0);

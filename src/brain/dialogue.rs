@@ -53,6 +53,9 @@ const NEIGHBOUR_BOOST: f32 = 1.15;
 /// Factor on the score of the matches of the message together with the last
 /// topic's name: they are a reading of the message, not the message itself.
 const CONTEXT_FACTOR: f32 = 0.95;
+/// The least score a message must give an entry by itself for a reading
+/// with the last topic's name to answer with that entry.
+const OWN_SUPPORT_MIN: f32 = 0.1;
 
 /// What a conversation remembers between two messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,6 +74,9 @@ pub struct Dialogue {
     shown: Vec<u32>,
     /// When the conversation was last touched, in the caller's seconds.
     touched: u64,
+    /// The last reply did not answer (a "did you mean", a fallback): "tell
+    /// me more" then has nothing on screen to go on.
+    unanswered: bool,
 }
 
 /// Marks a quote in [`Dialogue::shown`] (entry indices stay below it).
@@ -184,7 +190,11 @@ pub fn respond(
     let mut next = live.clone().unwrap_or_default();
     next.touched = now;
     if is_more(text) {
-        let reply = match live.as_ref().and_then(Dialogue::topic) {
+        let topic = live
+            .as_ref()
+            .filter(|d| !d.unanswered)
+            .and_then(Dialogue::topic);
+        let reply = match topic {
             Some(topic) => more(engine, topic, &mut next, lang),
             None => {
                 let mut reply =
@@ -206,8 +216,15 @@ pub fn respond(
     };
 
     let reply = engine.render_reply(&m, lang);
-    if let Some(entry) = m.answer() {
-        next.answered(engine, entry);
+    match m.answer() {
+        Some(entry) => {
+            // Small talk ("thanks") leaves the last answer where it was.
+            if engine.kb().entry(entry).kind != Kind::SmallTalk {
+                next.unanswered = false;
+            }
+            next.answered(engine, entry);
+        }
+        None => next.unanswered = true,
     }
     Turn {
         reply,
@@ -237,7 +254,13 @@ fn match_in_context(
     if declined_outright {
         return (alone, Reading::OwnTopic);
     }
-    let topic_words = index.topic_words(text, tuning);
+    // Words that point in a list ("the first", "the others") name no topic.
+    let unpointed: String = crate::normalize::tokenize(text)
+        .into_iter()
+        .filter(|w| !is_list_word(w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let topic_words = index.topic_words(&unpointed, tuning);
     let names_its_topic = alone.outcome == Outcome::Answer
         && alone.candidates[0].label_hit
         && (topic_words > 0
@@ -269,7 +292,18 @@ fn match_in_context(
             scores.insert(c.entry, *c);
         }
     }
+    // What the message says of each neighbour by itself: a reading that
+    // only the topic's name supports ("how much?" read as "natural
+    // resources" is the resources pillar) is no reading of the message.
+    let own: HashMap<EntryIdx, f32> = index
+        .rank_around(text, &around, tuning)
+        .into_iter()
+        .map(|c| (c.entry, c.score))
+        .collect();
     for mut c in index.rank_around(&expanded, &around, tuning) {
+        if own.get(&c.entry).copied().unwrap_or(0.0) < OWN_SUPPORT_MIN {
+            continue;
+        }
         c.score *= CONTEXT_FACTOR;
         // The label named is the topic's own, not the message's.
         c.label_hit = false;
@@ -282,7 +316,9 @@ fn match_in_context(
         .into_values()
         .map(|mut c| {
             if around.contains(&c.entry) {
-                c.score = (c.score * NEIGHBOUR_BOOST).min(1.0);
+                // Uncapped: a neighbour must still beat an outsider that
+                // scores 1 (the cap is put back after deciding).
+                c.score *= NEIGHBOUR_BOOST;
             }
             c
         })
@@ -293,7 +329,10 @@ fn match_in_context(
     ranked.retain(|c| c.entry != topic);
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
     ranked.truncate(matcher::MAX_CANDIDATES);
-    let m = matcher::decide(ranked, tuning, |e| index.is_off_topic(e));
+    let mut m = matcher::decide(ranked, tuning, |e| index.is_off_topic(e));
+    for c in m.candidates.iter_mut().chain(m.choices.iter_mut()) {
+        c.score = c.score.min(1.0);
+    }
     let reading = if m.answer() == alone.answer() && m.outcome == alone.outcome {
         Reading::OwnTopic
     } else {
@@ -347,7 +386,7 @@ fn pointed_in_list(
     text: &str,
 ) -> Option<EntryIdx> {
     let words = crate::normalize::tokenize(text);
-    let has = |list: &[&str]| words.iter().any(|w| list.iter().any(|m| w.starts_with(m)));
+    let has = |list: &[&str]| words.iter().any(|w| starts_with_any(w, list));
     // Korean counts with 번째 after the number word: "두 번째".
     let ordinal = ORDINALS.iter().position(|forms| has(forms)).map(|n| n + 1);
     if let Some(n) = ordinal {
@@ -359,13 +398,28 @@ fn pointed_in_list(
         return list.get(n - 1).copied();
     }
     if has(OTHERS) {
-        // The entry that lists the topic, with the most of its kind.
+        // The others of a list are in the list itself ("the four pillars",
+        // then "what about the others?")...
+        if !listed(engine, topic).is_empty() {
+            return Some(topic);
+        }
+        // ...and the others of one topic in the entry that lists it, with
+        // the most of its kind.
         let kb = engine.kb();
         return (0..kb.entries().len())
             .filter(|&e| e != topic && listed(engine, e).contains(&topic))
             .max_by_key(|&e| (listed(engine, e).len(), std::cmp::Reverse(e)));
     }
     None
+}
+
+fn starts_with_any(word: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| word.starts_with(p))
+}
+
+/// Does this word point in a list (an ordinal, "other")?
+fn is_list_word(word: &str) -> bool {
+    ORDINALS.iter().any(|forms| starts_with_any(word, forms)) || starts_with_any(word, OTHERS)
 }
 
 /// Ordinal words, first to fifth, as prefixes of the normalised words.
@@ -834,6 +888,89 @@ mod tests {
             "what is more important",
         ] {
             assert!(!is_more(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_ordinal_picks_from_the_last_list_in_every_language() {
+        for (lang, first, then, expected) in [
+            (
+                Lang::En,
+                "what are the four pillars",
+                "and the second?",
+                "pillar-oda",
+            ),
+            (
+                Lang::Ru,
+                "какие четыре направления у инициативы",
+                "расскажи про первое",
+                "pillar-resources",
+            ),
+            (
+                Lang::Ko,
+                "4대 기둥이 뭐야?",
+                "세 번째 건 뭐예요?",
+                "pillar-exchange",
+            ),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(intents(&replies)[1], Some(expected), "{lang}: {then}");
+        }
+        // The list is remembered past one of its items.
+        let replies = talk(
+            Lang::En,
+            &[
+                "what are the four pillars",
+                "the first one?",
+                "and the fourth?",
+            ],
+        );
+        assert_eq!(intents(&replies)[2], Some("pillar-networking"));
+    }
+
+    #[test]
+    fn the_others_are_the_list_the_topic_belongs_to() {
+        let replies = talk(
+            Lang::En,
+            &["tell me about the ODA pillar", "what about the other ones?"],
+        );
+        assert_eq!(intents(&replies)[1], Some("pillars"));
+        let replies = talk(Lang::Ru, &["что с Таджикистаном?", "а с остальными что?"]);
+        let others = intents(&replies)[1];
+        assert!(
+            matches!(others, Some("countries" | "tailored-cooperation")),
+            "{others:?}"
+        );
+    }
+
+    #[test]
+    fn more_after_a_reply_that_did_not_answer_asks_what_about() {
+        let replies = talk(
+            Lang::En,
+            &["what are the four pillars", "energy", "tell me more"],
+        );
+        assert_ne!(replies[1].outcome, Outcome::Answer, "{:?}", replies[1]);
+        assert_eq!(replies[2].body, dialogue_texts(Lang::En).more_no_topic);
+    }
+
+    #[test]
+    fn a_follow_up_never_repeats_the_answer_on_screen() {
+        for (lang, first, then) in [
+            (Lang::En, "what are the four pillars", "and why?"),
+            (
+                Lang::Ru,
+                "какие четыре направления у инициативы",
+                "а когда?",
+            ),
+            (Lang::Ko, "4대 기둥이 뭐야?", "누가?"),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(replies[0].intent.as_deref(), Some("pillars"), "{lang}");
+            assert_ne!(
+                replies[1].intent.as_deref(),
+                Some("pillars"),
+                "{lang}: {then}"
+            );
         }
     }
 

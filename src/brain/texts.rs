@@ -318,7 +318,8 @@ pub struct DialogueTexts {
     pub more_quote: &'static str,
     /// "Tell me more" once every detail of the topic was shown; `{topic}`.
     pub more_exhausted: &'static str,
-    /// "Tell me more" with no topic to go on.
+    /// "Tell me more" with no topic to go on (none yet, or the last reply
+    /// did not answer).
     pub more_no_topic: &'static str,
 }
 
@@ -334,19 +335,19 @@ pub fn dialogue_texts(lang: Lang) -> &'static DialogueTexts {
 static DIALOGUE_EN: DialogueTexts = DialogueTexts {
     more_quote: "In the source's own words: \u{201c}{quote}\u{201d}",
     more_exhausted: "That is all my source says about \u{201c}{topic}\u{201d}. You could ask about one of these related topics:",
-    more_no_topic: "More about what? Ask me a question first, or pick a topic below.",
+    more_no_topic: "More about what? Please ask about a topic, or pick one below.",
 };
 
 static DIALOGUE_RU: DialogueTexts = DialogueTexts {
     more_quote: "Вот как об этом сказано в источнике (по-английски): «{quote}»",
     more_exhausted: "Это всё, что мой источник говорит о теме «{topic}». Можете спросить об одной из связанных тем:",
-    more_no_topic: "Подробнее о чём? Сначала задайте вопрос или выберите тему ниже.",
+    more_no_topic: "Подробнее о чём? Спросите о какой-нибудь теме или выберите её ниже.",
 };
 
 static DIALOGUE_KO: DialogueTexts = DialogueTexts {
     more_quote: "출처 기사(영문)에는 이렇게 나와 있습니다: \u{201c}{quote}\u{201d}",
     more_exhausted: "\u{201c}{topic}\u{201d}에 대해 제 출처가 전하는 내용은 여기까지입니다. 관련된 다음 주제에 대해 물어보실 수 있습니다:",
-    more_no_topic: "무엇에 대해 더 알려 드릴까요? 먼저 질문하시거나 아래에서 주제를 골라 주세요.",
+    more_no_topic: "무엇에 대해 더 알려 드릴까요? 궁금한 주제를 물어보시거나 아래에서 골라 주세요.",
 };
 
 #[cfg(test)]
