@@ -37,7 +37,7 @@ use std::hash::Hash;
 use crate::engine::Engine;
 use crate::kb::{EntryIdx, Kind};
 use crate::lang::Lang;
-use crate::matcher::{self, Candidate, Match, Outcome};
+use crate::matcher::{self, Candidate, Match, Outcome, QUANTITY_FACET};
 use crate::reply::Reply;
 use crate::texts::{dialogue_texts, fill};
 
@@ -273,10 +273,44 @@ fn match_in_context(
     if let Some(entry) = pointed_in_list(engine, dialogue, topic, text) {
         return (answer_match(entry), Reading::InContext);
     }
+    let around = neighbourhood(engine, topic);
+    // The question words asked, and the entries that answer them anywhere
+    // in the knowledge base: "why?" after the state visits may be answered
+    // by "why Central Asia", which is no neighbour of theirs.
+    let asked = index.facets_asked(text, tuning);
+    // A bare question word ("how much?", "where?") asks that part of the
+    // topic: when exactly one of its neighbours answers that question word,
+    // that is the answer.
+    if asked != 0 && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0 {
+        let mut answering = around
+            .iter()
+            .copied()
+            .filter(|&e| e != topic && index.entry_facets(e) & asked != 0);
+        if let (Some(only), None) = (answering.next(), answering.next()) {
+            return (answer_match(only), Reading::InContext);
+        }
+    }
     if alone.off_topic.is_some() {
         return (alone, Reading::OwnTopic);
     }
-    let around = neighbourhood(engine, topic);
+    // A message that names a topic of its own and still falls back is
+    // mostly words the knowledge base does not know ("Toshkentda ob-havo
+    // qanday?", the weather in Tashkent): the conversation does not make
+    // them known.
+    if index.topic_words_beyond(&unpointed, Some(topic), tuning) > 0
+        && alone.outcome == Outcome::Fallback
+    {
+        return (alone, Reading::OwnTopic);
+    }
+    let mut scored = around.clone();
+    if asked != 0 {
+        for e in 0..kb_len(engine) {
+            if index.entry_facets(e) & asked != 0 && !index.is_off_topic(e) && !scored.contains(&e)
+            {
+                scored.push(e);
+            }
+        }
+    }
     let mut anchor = anchor_of(engine, topic);
     if let Some(place) = place.filter(|&p| p != topic) {
         anchor.push(' ');
@@ -296,11 +330,11 @@ fn match_in_context(
     // only the topic's name supports ("how much?" read as "natural
     // resources" is the resources pillar) is no reading of the message.
     let own: HashMap<EntryIdx, f32> = index
-        .rank_around(text, &around, tuning)
+        .rank_around(text, &scored, tuning)
         .into_iter()
         .map(|c| (c.entry, c.score))
         .collect();
-    for mut c in index.rank_around(&expanded, &around, tuning) {
+    for mut c in index.rank_around(&expanded, &scored, tuning) {
         if own.get(&c.entry).copied().unwrap_or(0.0) < OWN_SUPPORT_MIN {
             continue;
         }
@@ -315,6 +349,14 @@ fn match_in_context(
     let mut ranked: Vec<Candidate> = scores
         .into_values()
         .map(|mut c| {
+            // "How much" is no facet of single questions (see
+            // `QUANTITY_FACET`); in a follow-up it picks the part asked.
+            if asked & QUANTITY_FACET != 0
+                && index.entry_facets(c.entry) & QUANTITY_FACET == 0
+                && !index.is_off_topic(c.entry)
+            {
+                c.score *= 1.0 - tuning.facet_penalty;
+            }
             if around.contains(&c.entry) {
                 // Uncapped: a neighbour must still beat an outsider that
                 // scores 1 (the cap is put back after deciding).
@@ -341,6 +383,10 @@ fn match_in_context(
     (m, reading)
 }
 
+fn kb_len(engine: &Engine) -> usize {
+    engine.kb().entries().len()
+}
+
 /// A match that answers `entry` outright (a pick from a list).
 fn answer_match(entry: EntryIdx) -> Match {
     Match {
@@ -356,7 +402,7 @@ fn answer_match(entry: EntryIdx) -> Match {
 }
 
 /// The topics an entry lists: its related entries of the one kind most of
-/// them share, when there are at least three (the four pillars under "the
+/// them share (countries, pillars or summits), when there are at least three (the four pillars under "the
 /// four pillars", the countries under "the five countries").
 fn listed(engine: &Engine, entry: EntryIdx) -> Vec<EntryIdx> {
     let kb = engine.kb();
@@ -366,7 +412,10 @@ fn listed(engine: &Engine, entry: EntryIdx) -> Vec<EntryIdx> {
         .iter()
         .map(|&r| kind_of(r))
         .max_by_key(|&k| related.iter().filter(|&&r| kind_of(r) == k).count());
-    let Some(kind) = best.filter(|&k| k != kb.entry(entry).kind) else {
+    // Only topics with named members make lists: countries, pillars and
+    // summits (a country's related topics are no list of anything).
+    let members = |k: Kind| matches!(k, Kind::Country | Kind::Pillar | Kind::Summit);
+    let Some(kind) = best.filter(|&k| k != kb.entry(entry).kind && members(k)) else {
         return Vec::new();
     };
     let items: Vec<EntryIdx> = related
@@ -815,6 +864,31 @@ mod tests {
             assert_eq!(
                 intents(&replies)[1],
                 Some("korea-central-asia-summit"),
+                "{lang}: {then}"
+            );
+        }
+    }
+
+    #[test]
+    fn how_much_asks_the_part_of_the_topic_that_answers_how_much() {
+        for (lang, first, then) in [
+            (Lang::En, "tell me about the ODA pillar", "how much?"),
+            (
+                Lang::Ru,
+                "расскажи про официальную помощь развитию",
+                "а сколько?",
+            ),
+            (
+                Lang::Ko,
+                "중앙아시아에는 어떤 광물이 있어요?",
+                "매장량은 얼마나 돼?",
+            ),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert!(replies[0].intent.is_some(), "{lang}");
+            assert_eq!(
+                replies[1].intent.as_deref(),
+                Some("figures"),
                 "{lang}: {then}"
             );
         }

@@ -134,6 +134,27 @@ const MAX_TRIGRAM_POSTINGS: usize = 400;
 /// The question words that pick a part of a topic, as indexed (Russian and
 /// Korean ones are read as these, see [`crate::morph`]).
 const FACET_WORDS: [&str; 4] = ["when", "where", "who", "why"];
+/// The facet bit of "how much" / "how many" ("сколько", "얼마나"): kept
+/// for follow-ups ([`crate::dialogue`]), not applied to single questions,
+/// where "how" asks too many other things.
+pub const QUANTITY_FACET: u8 = 1 << 4;
+
+/// Does the text ask "how much" or "how many", in English, Russian, Korean
+/// or Uzbek/Kazakh Latin?
+pub fn asks_quantity(text: &str) -> bool {
+    let words = tokenize(text);
+    words
+        .windows(2)
+        .any(|w| w[0] == "how" && matches!(w[1].as_str(), "much" | "many"))
+        || words.iter().any(|w| {
+            w.starts_with("сколько")
+                || w.starts_with("얼마")
+                || w.starts_with('몇')
+                || w.starts_with("qancha")
+                || w.starts_with("qansha")
+        })
+}
+
 /// An entry answers a question word when at least this many of its example
 /// questions ask with it.
 const FACET_MIN_EXAMPLES: usize = 2;
@@ -512,6 +533,14 @@ impl Index {
                             >= FACET_MIN_EXAMPLES.min(e.examples.len())
                     })
                     .fold(0u8, |acc, (_, bit)| acc | bit)
+                    | if e.examples.iter().filter(|q| asks_quantity(q)).count()
+                        >= FACET_MIN_EXAMPLES.min(e.examples.len())
+                        && !e.examples.is_empty()
+                    {
+                        QUANTITY_FACET
+                    } else {
+                        0
+                    }
             })
             .collect();
         let phrase_tokens = phrase_tokens
@@ -744,6 +773,17 @@ impl Index {
     /// ("korea"). "and Turkmenistan?" has one; "why?", "tell me more" and
     /// "what did he say?" have none, so they lean on the conversation.
     pub fn topic_words(&self, text: &str, tuning: &Tuning) -> usize {
+        self.topic_words_beyond(text, None, tuning)
+    }
+
+    /// [`Index::topic_words`], leaving out the words `entry` itself uses:
+    /// "how much support?" after the ODA pillar names no new topic.
+    pub fn topic_words_beyond(
+        &self,
+        text: &str,
+        entry: Option<EntryIdx>,
+        tuning: &Tuning,
+    ) -> usize {
         const QUESTION: [&str; 9] = [
             "how", "what", "when", "where", "which", "who", "whom", "whose", "why",
         ];
@@ -752,6 +792,15 @@ impl Index {
             .filter(|w| !QUESTION.contains(&self.stemmers.term(w).as_ref()))
             .map(|w| self.lookup(w, tuning))
             .filter(|q| !q.unknown && !q.stop && q.weight > tuning.common_weight)
+            .filter(|q| {
+                entry
+                    .and_then(|e| self.entry_tokens.get(e))
+                    .is_none_or(|tokens| {
+                        !q.matches
+                            .iter()
+                            .any(|(id, _)| tokens.binary_search_by_key(id, |t| t.id).is_ok())
+                    })
+            })
             .count()
     }
 
@@ -982,6 +1031,27 @@ impl Index {
                 }
             })
             .collect()
+    }
+
+    /// The facets (a bit per "when", "where", "who", "why", and
+    /// [`QUANTITY_FACET`]) the text asks.
+    pub fn facets_asked(&self, text: &str, tuning: &Tuning) -> u8 {
+        let quantity = if asks_quantity(text) {
+            QUANTITY_FACET
+        } else {
+            0
+        };
+        words(text)
+            .iter()
+            .map(|w| self.lookup(w, tuning))
+            .flat_map(|q| q.matches)
+            .filter_map(|(id, _)| self.facet_tokens.iter().find(|(f, _)| *f == id))
+            .fold(quantity, |acc, (_, bit)| acc | bit)
+    }
+
+    /// The facets an entry's example questions ask (see [`Index::facets_asked`]).
+    pub fn entry_facets(&self, entry: EntryIdx) -> u8 {
+        self.entry_facets.get(entry).copied().unwrap_or(0)
     }
 
     /// Is this entry one of the off-topic ones?
@@ -1452,6 +1522,27 @@ mod tests {
         assert!(0.0 < t.suggest_min && t.suggest_min <= t.clarify_min);
         assert!(t.clarify_min < t.answer_min && t.answer_min <= 1.0);
         assert!((0.0..=1.0).contains(&t.phrase_weight));
+    }
+
+    #[test]
+    fn how_much_is_read_in_every_language_and_kept_out_of_single_questions() {
+        for q in [
+            "How much?",
+            "how many countries",
+            "а сколько?",
+            "얼마나 지원해?",
+            "몇 개국이야?",
+            "qancha?",
+        ] {
+            assert!(asks_quantity(q), "{q}");
+        }
+        for q in ["how is Kazakhstan involved", "much ado", "когда?"] {
+            assert!(!asks_quantity(q), "{q}");
+        }
+        let (kb, index) = index();
+        let figures = kb.find("figures").unwrap();
+        assert_ne!(index.entry_facets(figures) & QUANTITY_FACET, 0);
+        assert_eq!(index.facets_asked("how much?", &TUNING), QUANTITY_FACET);
     }
 
     #[test]
