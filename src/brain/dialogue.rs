@@ -286,8 +286,17 @@ fn match_in_context(
             .iter()
             .copied()
             .filter(|&e| e != topic && index.entry_facets(e) & asked != 0);
-        if let (Some(only), None) = (answering.next(), answering.next()) {
-            return (answer_match(only), Reading::InContext);
+        match (answering.next(), answering.next()) {
+            (Some(only), None) => return (answer_match(only), Reading::InContext),
+            // No neighbour answers it: the entry the knowledge base answers
+            // that question word with, when one clearly does ("why?" after
+            // the state visits: why Central Asia).
+            (None, _) => {
+                if let Some(hub) = facet_hub(engine, asked, topic) {
+                    return (answer_match(hub), Reading::InContext);
+                }
+            }
+            _ => {}
         }
     }
     if alone.off_topic.is_some() {
@@ -369,6 +378,9 @@ fn match_in_context(
     // asks for something else ("how much?" after the ODA pillar is about
     // the figures). When nothing else fits, that is a fallback, not a repeat.
     ranked.retain(|c| c.entry != topic);
+    // A follow-up that leans on a topic is no small talk ("what did he
+    // say?" is not "who are you?"); small talk is answered when named.
+    ranked.retain(|c| engine.kb().entry(c.entry).kind != Kind::SmallTalk);
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
     ranked.truncate(matcher::MAX_CANDIDATES);
     let mut m = matcher::decide(ranked, tuning, |e| index.is_off_topic(e));
@@ -382,6 +394,43 @@ fn match_in_context(
     };
     (m, reading)
 }
+
+/// The entry that answers the asked question word for the whole knowledge
+/// base, if one clearly does: of the entries whose examples ask it, the one
+/// with at least twice as many such examples as any other (and at least
+/// [`HUB_MIN_EXAMPLES`]).
+fn facet_hub(engine: &Engine, asked: u8, topic: EntryIdx) -> Option<EntryIdx> {
+    let index = engine.index();
+    let tuning = engine.tuning();
+    let mut counts: Vec<(usize, EntryIdx)> = (0..kb_len(engine))
+        .filter(|&e| e != topic && index.entry_facets(e) & asked != 0 && !index.is_off_topic(e))
+        .filter(|&e| engine.kb().entry(e).kind != Kind::SmallTalk)
+        .map(|e| {
+            let asking = engine
+                .kb()
+                .entry(e)
+                .examples
+                .iter()
+                .filter(|q| index.facets_asked(q, tuning) & asked != 0)
+                .count();
+            (asking, e)
+        })
+        .collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    match counts.as_slice() {
+        [(best, hub), rest @ ..]
+            if *best >= HUB_MIN_EXAMPLES
+                && rest.first().is_none_or(|(next, _)| *best >= 2 * next) =>
+        {
+            Some(*hub)
+        }
+        _ => None,
+    }
+}
+
+/// The fewest examples asking a question word that make an entry the
+/// knowledge base's answer to it.
+const HUB_MIN_EXAMPLES: usize = 4;
 
 fn kb_len(engine: &Engine) -> usize {
     engine.kb().entries().len()
@@ -892,6 +941,28 @@ mod tests {
                 "{lang}: {then}"
             );
         }
+    }
+
+    #[test]
+    fn a_question_word_no_neighbour_answers_goes_to_the_entry_that_answers_it() {
+        // No neighbour of the pillars says why; "why Central Asia" does.
+        for (lang, then) in [(Lang::En, "why?"), (Lang::Ru, "зачем?"), (Lang::Ko, "왜?")] {
+            let replies = talk(lang, &["what are the four pillars", then]);
+            assert_eq!(
+                replies[1].intent.as_deref(),
+                Some("strategic-importance"),
+                "{lang}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_follow_up_is_never_answered_with_small_talk() {
+        let replies = talk(Lang::Ko, &["김태효가 누구야?", "그 사람이 뭐라고 했는데?"]);
+        assert_ne!(replies[1].intent.as_deref(), Some("identity"));
+        // Small talk that names itself is still small talk.
+        let replies = talk(Lang::En, &["what are the four pillars", "thank you"]);
+        assert_eq!(replies[1].intent.as_deref(), Some("thanks"));
     }
 
     #[test]
