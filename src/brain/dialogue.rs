@@ -280,8 +280,12 @@ fn match_in_context(
     let asked = index.facets_asked(text, tuning);
     // A bare question word ("how much?", "where?") asks that part of the
     // topic: when exactly one of its neighbours answers that question word,
-    // that is the answer.
-    if asked != 0 && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0 {
+    // that is the answer. Bare means no word beyond the topic's own, and no
+    // word the knowledge base does not know ("when was it founded?" asks
+    // what it cannot answer).
+    let bare = index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
+        && index.unknown_words(text, tuning) == 0;
+    if asked != 0 && bare {
         let mut answering = around
             .iter()
             .copied()
@@ -954,6 +958,26 @@ mod tests {
                 "{lang}"
             );
         }
+    }
+
+    #[test]
+    fn a_question_word_with_words_the_knowledge_base_lacks_is_not_bare() {
+        // "When was it founded?" asks what the source does not say: no
+        // neighbour's "when" answers it.
+        for (lang, then) in [
+            (Lang::En, "when was it founded?"),
+            (Lang::En, "who is their president?"),
+        ] {
+            let replies = talk(lang, &["what will korea do with kazakhstan", then]);
+            assert_ne!(
+                replies[1].outcome,
+                Outcome::Answer,
+                "{then}: {:?}",
+                replies[1].intent
+            );
+        }
+        let replies = talk(Lang::En, &["what will korea do with kazakhstan", "when?"]);
+        assert_eq!(replies[1].intent.as_deref(), Some("state-visits"));
     }
 
     #[test]

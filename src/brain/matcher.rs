@@ -792,15 +792,29 @@ impl Index {
             .filter(|w| !QUESTION.contains(&self.stemmers.term(w).as_ref()))
             .map(|w| self.lookup(w, tuning))
             .filter(|q| !q.unknown && !q.stop && q.weight > tuning.common_weight)
+            // The entry's own words are those of its phrases, not the ones
+            // its answer mentions in passing ("president" in Kazakhstan's).
             .filter(|q| {
                 entry
                     .and_then(|e| self.entry_tokens.get(e))
                     .is_none_or(|tokens| {
-                        !q.matches
-                            .iter()
-                            .any(|(id, _)| tokens.binary_search_by_key(id, |t| t.id).is_ok())
+                        !q.matches.iter().any(|(id, _)| {
+                            tokens
+                                .binary_search_by_key(id, |t| t.id)
+                                .is_ok_and(|i| tokens[i].credit >= 1.0)
+                        })
                     })
             })
+            .count()
+    }
+
+    /// How many words of `text` the knowledge base does not know at all
+    /// (not even as everyday words): "founded" in "when was it founded?".
+    pub fn unknown_words(&self, text: &str, tuning: &Tuning) -> usize {
+        words(text)
+            .iter()
+            .map(|w| self.lookup(w, tuning))
+            .filter(|q| q.unknown && q.weight > tuning.common_weight)
             .count()
     }
 
