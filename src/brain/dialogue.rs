@@ -292,6 +292,11 @@ fn match_in_context(
             .filter(|&e| e != topic && index.entry_facets(e) & asked != 0);
         match (answering.next(), answering.next()) {
             (Some(only), None) => return (answer_match(only), Reading::InContext),
+            // No neighbour answers it, the topic itself does ("where?"
+            // after the summit, answered for "when is the summit?").
+            (None, _) if index.entry_facets(topic) & asked != 0 => {
+                return (answer_match(topic), Reading::InContext);
+            }
             // No neighbour answers it: the entry the knowledge base answers
             // that question word with, when one clearly does ("why?" after
             // the state visits: why Central Asia).
@@ -987,6 +992,22 @@ mod tests {
         // Small talk that names itself is still small talk.
         let replies = talk(Lang::En, &["what are the four pillars", "thank you"]);
         assert_eq!(replies[1].intent.as_deref(), Some("thanks"));
+    }
+
+    #[test]
+    fn a_question_word_only_the_topic_answers_is_answered_by_the_topic() {
+        let replies = talk(
+            Lang::En,
+            &["tell me about the korea-central asia summit", "where?"],
+        );
+        assert_eq!(
+            replies[0].intent.as_deref(),
+            Some("korea-central-asia-summit")
+        );
+        assert_eq!(
+            replies[1].intent.as_deref(),
+            Some("korea-central-asia-summit")
+        );
     }
 
     #[test]
