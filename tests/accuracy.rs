@@ -165,5 +165,5 @@ fn follow_ups_in_the_dialogue_dev_set_keep_their_floor_and_wrong_answer_ceiling(
 }
 
 /// Follow-up turns right at least / wrong at most, as shares.
-const FOLLOW_UP_RIGHT: f64 = 0.81;
+const FOLLOW_UP_RIGHT: f64 = 0.82;
 const FOLLOW_UP_WRONG: f64 = 0.03;
