@@ -344,12 +344,13 @@ fn match_in_context(
             scores.insert(c.entry, *c);
         }
     }
-    // What the message says of each neighbour by itself: a reading that
-    // only the topic's name supports ("how much?" read as "natural
-    // resources" is the resources pillar) is no reading of the message.
-    let own: HashMap<EntryIdx, f32> = index
-        .rank_around(text, &scored, tuning)
-        .into_iter()
+    // What the message says of each entry by itself (its best candidates
+    // alone, already ranked): a reading that only the topic's name supports
+    // ("how much?" read as "natural resources" is the resources pillar) is
+    // no reading of the message.
+    let own: HashMap<EntryIdx, f32> = alone
+        .candidates
+        .iter()
         .map(|c| (c.entry, c.score))
         .collect();
     for mut c in index.rank_around(&expanded, &scored, tuning) {
