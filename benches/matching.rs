@@ -12,6 +12,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ksilk::dialogue::{self, DialogueStore};
 use ksilk::eval::load_cases;
 use ksilk::matcher::naive_scan;
 use ksilk::{Engine, KnowledgeBase, synthetic};
@@ -117,6 +118,55 @@ fn benches(c: &mut Criterion) {
             }
         })
     });
+    group.finish();
+
+    // Follow-ups (issue 7): the same questions through the conversation
+    // resolver, with no context (a first message: the context lookup is
+    // all it adds) and with a live one (every question read as a follow-up
+    // to "what are the four pillars", which also matches it with the topic).
+    let mut group = c.benchmark_group("built-in kb, conversation");
+    group.throughput(Throughput::Elements(questions.len() as u64));
+    let lang = ksilk::lang::Lang::En;
+    group.bench_function("respond without context", |b| {
+        b.iter(|| {
+            for q in &questions {
+                black_box(engine.respond(black_box(q), lang));
+            }
+        })
+    });
+    group.bench_function("respond through the store, no live context", |b| {
+        // Every message from a new chat: the lookup misses, the store fills
+        // up to its cap and then drops the least recently used.
+        let mut store: DialogueStore<u64> = DialogueStore::default();
+        let mut chat = 0u64;
+        b.iter(|| {
+            for q in &questions {
+                chat += 1;
+                let key = chat;
+                let context = store.get(&key, 0);
+                let turn = dialogue::respond(&engine, context.as_ref(), black_box(q), lang, 0);
+                store.put(key, turn.dialogue, 0);
+                black_box(turn.reply);
+            }
+        })
+    });
+    let live = dialogue::respond(&engine, None, "what are the four pillars", lang, 0).dialogue;
+    group.bench_function(
+        "respond with a live context (every question a follow-up)",
+        |b| {
+            b.iter(|| {
+                for q in &questions {
+                    black_box(dialogue::respond(
+                        &engine,
+                        Some(&live),
+                        black_box(q),
+                        lang,
+                        0,
+                    ));
+                }
+            })
+        },
+    );
     group.finish();
 
     let mut group = c.benchmark_group(format!("synthetic kb of {SYNTHETIC_INTENTS} intents"));

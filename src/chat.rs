@@ -4,7 +4,9 @@
 //! the rendering differs: the "did you mean" choices and the related topics
 //! are numbered ([`Reply::to_numbered`]) where Telegram shows buttons, and a
 //! number picks one. It picks the reply language by the same rules: the
-//! question's language, else the one pinned with `/lang`, else English.
+//! question's language, else the one pinned with `/lang`, else English. It
+//! keeps the conversation, so follow-ups ("and Kyrgyzstan?", "when?", "tell
+//! me more") read as on Telegram ([`crate::dialogue`]).
 //!
 //! Lines come from a [`LineSource`]: on a terminal, [`Editor`] (rustyline:
 //! arrow keys, and Up for the previous question); from a pipe or in tests,
@@ -17,6 +19,7 @@ use std::io::{self, BufRead, Write};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
+use crate::dialogue::Dialogue;
 use crate::engine::Engine;
 use crate::lang::{Lang, LangPrefs, parse_lang_arg};
 use crate::reply::Reply;
@@ -154,6 +157,9 @@ pub fn run_chat<W: Write>(
     let (welcome, mut pending) = engine.welcome(lang).to_numbered();
     writeln!(output, "{welcome}\n")?;
     writeln!(output, "{}\n", texts(lang).chat_banner)?;
+    // The conversation so far, for follow-ups ("and Kyrgyzstan?", "when?").
+    let mut dialogue: Option<Dialogue> = None;
+    let started = std::time::Instant::now();
     let mut last_lang: Lang = lang;
     loop {
         // The prompt is written by the line source, after our last words.
@@ -167,9 +173,17 @@ pub fn run_chat<W: Write>(
         let reply = match classify(&line) {
             Line::Empty => continue,
             Line::Quit => break,
-            Line::Pick(n) if (1..=pending.len()).contains(&n) => engine
-                .answer_for(&pending[n - 1].id, last_lang)
-                .unwrap_or_else(|| engine.fallback(last_lang)),
+            Line::Pick(n) if (1..=pending.len()).contains(&n) => {
+                let picked = &pending[n - 1].id;
+                // A picked topic becomes the conversation's topic.
+                if let Some(entry) = engine.kb().find(picked) {
+                    let now = started.elapsed().as_secs();
+                    dialogue = Some(Dialogue::about(engine, entry, now));
+                }
+                engine
+                    .answer_for(picked, last_lang)
+                    .unwrap_or_else(|| engine.fallback(last_lang))
+            }
             Line::Pick(_) if !pending.is_empty() => {
                 let count = pending.len().to_string();
                 writeln!(
@@ -182,7 +196,13 @@ pub fn run_chat<W: Write>(
             Line::Pick(_) => engine.respond(&line, quiet),
             Line::Command("lang", arg) => pin_language(engine, arg, &mut prefs),
             Line::Command(name, arg) => command_reply(engine, name, arg, prefs),
-            Line::Question(q) => engine.respond(q, prefs.for_text(q)),
+            Line::Question(q) => {
+                let now = started.elapsed().as_secs();
+                let turn =
+                    crate::dialogue::respond(engine, dialogue.as_ref(), q, prefs.for_text(q), now);
+                dialogue = Some(turn.dialogue);
+                turn.reply
+            }
         };
         last_lang = reply.lang;
         let (text, picks) = reply.to_numbered();
@@ -272,6 +292,15 @@ mod tests {
         assert!(out.trim_end().ends_with(texts(Lang::Ru).goodbye), "{out}");
         let english = chat("/lang ru\nwhat are the pillars\n");
         assert!(english.contains("Source: The Korea Times"), "{english}");
+    }
+
+    #[test]
+    fn the_chat_keeps_the_conversation_for_follow_ups() {
+        let out = chat("what will korea do with kazakhstan\nand turkmenistan?\ntell me more\n");
+        assert!(out.contains("energy plant partnerships"), "{out}");
+        assert!(out.contains("In the source's own words"), "{out}");
+        let ko = chat("한-중앙아시아 정상회의 언제 열려요?\n어디서?\n");
+        assert!(ko.contains("한-중앙아시아 정상회의\n"), "{ko}");
     }
 
     #[test]

@@ -50,14 +50,19 @@ enum Command {
         /// Reply in this language (en, ru, ko) whatever the question's.
         #[arg(long, value_name = "LANG")]
         lang: Option<Lang>,
+        /// Read one message per stdin line as JSON, `{"chat": "<id>", "text":
+        /// "…", "language_code": "ru"}`, keeping each chat's conversation.
+        #[arg(long, requires = "json", conflicts_with = "question")]
+        chats: bool,
         /// The question; without it, questions are read from stdin, one per line.
         question: Vec<String>,
     },
     /// Validate a knowledge-base file and print its statistics.
     Check,
-    /// Run a labelled question set and print accuracy per category.
+    /// Run a labelled question set and print accuracy per category; a file
+    /// of dialogues (lines with "turns") is run conversation by conversation.
     Eval {
-        /// The JSON Lines file of labelled questions [default: tests/data/eval.jsonl
+        /// The JSON Lines file of labelled questions or dialogues [default: tests/data/eval.jsonl
         /// in the working directory, else in the source tree ksilk was built from].
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
@@ -98,10 +103,17 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
         Command::Ask {
             json,
             lang,
+            chats,
             question,
         } => {
             let engine = load_engine(kb)?;
-            ask(&engine, json, lang, &question).map(|()| ExitCode::SUCCESS)
+            if chats {
+                let mut out = io::BufWriter::new(io::stdout().lock());
+                crate::ask_chats::run(&engine, io::stdin().lock(), &mut out, lang)
+                    .map(|()| ExitCode::SUCCESS)
+            } else {
+                ask(&engine, json, lang, &question).map(|()| ExitCode::SUCCESS)
+            }
         }
         Command::Check => check(kb),
         Command::Eval { file } => {
@@ -438,6 +450,14 @@ fn default_eval_file() -> anyhow::Result<PathBuf> {
 }
 
 fn run_eval(engine: &Engine, file: &Path) -> anyhow::Result<()> {
+    if is_dialogue_file(file) {
+        let dialogues = crate::dialogue_eval::load_dialogues(file)?;
+        let report = crate::dialogue_eval::run_dialogues(engine, &dialogues);
+        let mut out = io::stdout().lock();
+        write!(out, "{report}")?;
+        out.flush()?;
+        return Ok(());
+    }
     let cases = eval::load_cases(file)?;
     let report = eval::run_eval(engine, &cases);
     let mut out = io::stdout().lock();
@@ -493,6 +513,15 @@ fn review(
     }
     out.flush()?;
     Ok(())
+}
+
+/// Is the file one of dialogues (its first line has `turns`)?
+fn is_dialogue_file(file: &Path) -> bool {
+    std::fs::read_to_string(file).is_ok_and(|text| {
+        text.lines()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(crate::dialogue_eval::is_dialogue_line)
+    })
 }
 
 #[cfg(test)]

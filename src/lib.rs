@@ -17,8 +17,13 @@
 //!   - [`brain::engine`]: the front door every front end uses: question, command
 //!     or button in, [`reply::Reply`] out; [`brain::texts`] holds the fixed texts.
 //!   - [`brain::reply`]: what the bot says and its plain-text and HTML renderings.
+//!   - [`brain::dialogue`]: follow-up questions in the light of the conversation
+//!     so far, and the bounded, expiring store of conversations.
 //! - [`eval`]: runs a labelled question set and reports accuracy per category,
 //!   per language, and wrong answers apart from fallbacks.
+//! - [`dialogue_eval`]: runs labelled dialogues through the follow-up
+//!   resolver and reports first turns and follow-ups per rule and language.
+//! - [`ask_chats`]: `ask --json --chats`, many conversations in one JSON stream.
 //! - [`synthetic`]: a deterministic synthetic knowledge base of any size, for
 //!   benchmarks and scaling tests.
 //! - [`chat`]: the offline terminal conversation (`ksilk chat`).
@@ -33,14 +38,16 @@
 //! The brain's modules are also re-exported at the top (`ksilk::kb`,
 //! `ksilk::matcher`, ...), the paths the tests and tools use.
 
+pub mod ask_chats;
 pub mod brain;
 pub mod chat;
 pub mod cli;
+pub mod dialogue_eval;
 pub mod eval;
 pub mod store;
 pub mod synthetic;
 pub mod telegram;
 
-pub use brain::{engine, kb, lang, lexicon, matcher, morph, normalize, reply, texts};
+pub use brain::{dialogue, engine, kb, lang, lexicon, matcher, morph, normalize, reply, texts};
 pub use engine::Engine;
 pub use kb::KnowledgeBase;

@@ -120,3 +120,50 @@ fn every_intent_in_the_knowledge_base_is_evaluated() {
         );
     }
 }
+
+/// The dev set of dialogues (`dialogues-dev.jsonl`, 60 conversations in
+/// English, Russian, Korean and Uzbek/Kazakh Latin): follow-up turns keep a
+/// floor of right answers and a ceiling of wrong ones; first turns, which
+/// have no context, are the single-question matcher's and keep theirs.
+#[test]
+fn follow_ups_in_the_dialogue_dev_set_keep_their_floor_and_wrong_answer_ceiling() {
+    use ksilk::dialogue_eval::{load_dialogues, run_dialogues};
+    let path = format!(
+        "{}/tests/data/dialogues-dev.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let dialogues = load_dialogues(Path::new(&path)).unwrap();
+    let report = run_dialogues(&Engine::embedded().unwrap(), &dialogues);
+    assert!(
+        report.follow_up.total() >= 150,
+        "{}",
+        report.follow_up.total()
+    );
+    assert!(
+        report.follow_up.right_rate() >= FOLLOW_UP_RIGHT,
+        "follow-ups right {:.1}% below {:.0}%\n{report}",
+        report.follow_up.right_rate() * 100.0,
+        FOLLOW_UP_RIGHT * 100.0
+    );
+    assert!(
+        report.follow_up.wrong_rate() <= FOLLOW_UP_WRONG,
+        "follow-ups wrong {:.1}% above {:.0}%\n{report}",
+        report.follow_up.wrong_rate() * 100.0,
+        FOLLOW_UP_WRONG * 100.0
+    );
+    assert!(report.first.right_rate() >= 0.88, "{report}");
+    for rule in [
+        "entity",
+        "question-word",
+        "pronoun",
+        "more",
+        "own-topic",
+        "off-topic",
+    ] {
+        assert!(report.by_rule.contains_key(rule), "no {rule} turns");
+    }
+}
+
+/// Follow-up turns right at least / wrong at most, as shares.
+const FOLLOW_UP_RIGHT: f64 = 0.82;
+const FOLLOW_UP_WRONG: f64 = 0.03;

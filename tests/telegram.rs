@@ -568,17 +568,21 @@ async fn clarify_offers_choices_as_buttons_that_work() {
             .map(|c| c.title.clone())
             .collect::<Vec<_>>()
     );
+    // The choice answers in place of the question: the message is edited.
     let msg = fixtures::bot_message(&sent, private_chat(1007));
     let before = mock.sent_to(1007).len();
     mock.push(fixtures::callback(1007, msg, &sent.callback_data()[1]));
     mock.wait_until("choice answered", PATIENCE, |m| {
-        m.sent_to(1007).len() > before
+        !m.calls_to("editMessageText").is_empty()
     })
     .await;
+    let edit = &mock.calls_to("editMessageText")[0];
+    assert_eq!(edit.body["message_id"], sent.message_id);
     assert_eq!(
-        mock.sent_to(1007)[before].text,
+        html::parse(edit.body["text"].as_str().unwrap()).unwrap(),
         shown(&engine().answer_for("kazakhstan", Lang::En).unwrap())
     );
+    assert_eq!(mock.sent_to(1007).len(), before, "no new message");
     assert_nothing_rejected(&mock);
 }
 

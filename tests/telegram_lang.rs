@@ -285,7 +285,7 @@ async fn answer_buttons_carry_their_language_and_old_ones_still_work() {
         for button in keyboard.inline_keyboard.iter().flatten() {
             let json = serde_json::to_value(button).unwrap();
             let data = json["callback_data"].as_str().unwrap();
-            assert!(data.starts_with("a2:ko:"), "{data}");
+            assert!(data.starts_with("c1:ko:"), "{data}");
         }
     }
 

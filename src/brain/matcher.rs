@@ -134,6 +134,27 @@ const MAX_TRIGRAM_POSTINGS: usize = 400;
 /// The question words that pick a part of a topic, as indexed (Russian and
 /// Korean ones are read as these, see [`crate::morph`]).
 const FACET_WORDS: [&str; 4] = ["when", "where", "who", "why"];
+/// The facet bit of "how much" / "how many" ("сколько", "얼마나"): kept
+/// for follow-ups ([`crate::dialogue`]), not applied to single questions,
+/// where "how" asks too many other things.
+pub const QUANTITY_FACET: u8 = 1 << 4;
+
+/// Does the text ask "how much" or "how many", in English, Russian, Korean
+/// or Uzbek/Kazakh Latin?
+pub fn asks_quantity(text: &str) -> bool {
+    let words = tokenize(text);
+    words
+        .windows(2)
+        .any(|w| w[0] == "how" && matches!(w[1].as_str(), "much" | "many"))
+        || words.iter().any(|w| {
+            w.starts_with("сколько")
+                || w.starts_with("얼마")
+                || w.starts_with('몇')
+                || w.starts_with("qancha")
+                || w.starts_with("qansha")
+        })
+}
+
 /// An entry answers a question word when at least this many of its example
 /// questions ask with it.
 const FACET_MIN_EXAMPLES: usize = 2;
@@ -515,6 +536,14 @@ impl Index {
                             >= FACET_MIN_EXAMPLES.min(e.examples.len())
                     })
                     .fold(0u8, |acc, (_, bit)| acc | bit)
+                    | if e.examples.iter().filter(|q| asks_quantity(q)).count()
+                        >= FACET_MIN_EXAMPLES.min(e.examples.len())
+                        && !e.examples.is_empty()
+                    {
+                        QUANTITY_FACET
+                    } else {
+                        0
+                    }
             })
             .collect();
         let phrase_tokens = phrase_tokens
@@ -738,7 +767,75 @@ impl Index {
         self.rank_tokens(&query, tuning)
     }
 
+    /// Like [`Index::rank`], and also scores `around` (the entries near a
+    /// conversation's last topic) whether or not the query's words reach
+    /// them: a bare follow-up ("where?", "what did he sign there?") has few
+    /// words of its own to bring its topic in.
+    pub fn rank_around(&self, text: &str, around: &[EntryIdx], tuning: &Tuning) -> Vec<Candidate> {
+        let query: Vec<QueryToken> = words(text).iter().map(|t| self.lookup(t, tuning)).collect();
+        self.rank_tokens_with(&query, around, tuning)
+    }
+
+    /// How many words of `text` name a topic: known words that are neither
+    /// stop words, everyday words, question words nor context words
+    /// ("korea"). "and Turkmenistan?" has one; "why?", "tell me more" and
+    /// "what did he say?" have none, so they lean on the conversation.
+    pub fn topic_words(&self, text: &str, tuning: &Tuning) -> usize {
+        self.topic_words_beyond(text, None, tuning)
+    }
+
+    /// [`Index::topic_words`], leaving out the words `entry` itself uses:
+    /// "how much support?" after the ODA pillar names no new topic.
+    pub fn topic_words_beyond(
+        &self,
+        text: &str,
+        entry: Option<EntryIdx>,
+        tuning: &Tuning,
+    ) -> usize {
+        const QUESTION: [&str; 9] = [
+            "how", "what", "when", "where", "which", "who", "whom", "whose", "why",
+        ];
+        words(text)
+            .iter()
+            .filter(|w| !QUESTION.contains(&self.stemmers.term(w).as_ref()))
+            .map(|w| self.lookup(w, tuning))
+            .filter(|q| !q.unknown && !q.stop && q.weight > tuning.common_weight)
+            // The entry's own words are those of its phrases, not the ones
+            // its answer mentions in passing ("president" in Kazakhstan's).
+            .filter(|q| {
+                entry
+                    .and_then(|e| self.entry_tokens.get(e))
+                    .is_none_or(|tokens| {
+                        !q.matches.iter().any(|(id, _)| {
+                            tokens
+                                .binary_search_by_key(id, |t| t.id)
+                                .is_ok_and(|i| tokens[i].credit >= 1.0)
+                        })
+                    })
+            })
+            .count()
+    }
+
+    /// How many words of `text` the knowledge base does not know at all
+    /// (not even as everyday words): "founded" in "when was it founded?".
+    pub fn unknown_words(&self, text: &str, tuning: &Tuning) -> usize {
+        words(text)
+            .iter()
+            .map(|w| self.lookup(w, tuning))
+            .filter(|q| q.unknown && q.weight > tuning.common_weight)
+            .count()
+    }
+
     fn rank_tokens(&self, query: &[QueryToken], tuning: &Tuning) -> Vec<Candidate> {
+        self.rank_tokens_with(query, &[], tuning)
+    }
+
+    fn rank_tokens_with(
+        &self,
+        query: &[QueryToken],
+        around: &[EntryIdx],
+        tuning: &Tuning,
+    ) -> Vec<Candidate> {
         // Unknown words count together, sublinearly (see `unknown_exponent`).
         let (mut known, mut unknown, mut unknown_count) = (0.0f32, 0.0f32, 0usize);
         for q in query {
@@ -759,7 +856,12 @@ impl Index {
         // A query of stop words only ("who are you") is scored on phrases
         // made only of stop words.
         let any_content = query.iter().any(|q| !q.stop && !q.matches.is_empty());
-        let candidates = self.candidates(query);
+        let mut candidates = self.candidates(query);
+        for &entry in around {
+            if entry < self.entry_tokens.len() && !candidates.contains(&entry) {
+                candidates.push(entry);
+            }
+        }
 
         // Best similarity per known token, for phrase coverage, indexed by
         // token: phrase coverage asks for every token of every
@@ -981,6 +1083,27 @@ impl Index {
         terms
     }
 
+    /// The facets (a bit per "when", "where", "who", "why", and
+    /// [`QUANTITY_FACET`]) the text asks.
+    pub fn facets_asked(&self, text: &str, tuning: &Tuning) -> u8 {
+        let quantity = if asks_quantity(text) {
+            QUANTITY_FACET
+        } else {
+            0
+        };
+        words(text)
+            .iter()
+            .map(|w| self.lookup(w, tuning))
+            .flat_map(|q| q.matches)
+            .filter_map(|(id, _)| self.facet_tokens.iter().find(|(f, _)| *f == id))
+            .fold(quantity, |acc, (_, bit)| acc | bit)
+    }
+
+    /// The facets an entry's example questions ask (see [`Index::facets_asked`]).
+    pub fn entry_facets(&self, entry: EntryIdx) -> u8 {
+        self.entry_facets.get(entry).copied().unwrap_or(0)
+    }
+
     /// Is this entry one of the off-topic ones?
     pub fn is_off_topic(&self, entry: EntryIdx) -> bool {
         self.off_topic[entry]
@@ -1094,10 +1217,12 @@ pub fn decide(
 }
 
 /// [`decide`], where only `suggestible` entries may be offered as "did you
-/// mean" choices. A "did you mean" offers two or three choices or none: one
-/// choice is a guess, not a choice, and small talk ("Hello") is no answer to
-/// a question. When fewer than two suggestible entries are left, or the best
-/// guess is not suggestible, the outcome is a fallback instead.
+/// mean" choices. A "did you mean" offers two or three choices or none:
+/// small talk ("Hello") is no answer to a question, so when the best guess is
+/// small talk the outcome is a fallback; and one choice is no choice, so when
+/// the best guess is the only suggestible entry that matched at all, it is
+/// answered (measured on the seven single-question sets: 3 such questions,
+/// all 3 right), or declined when only its name matched.
 pub fn decide_with(
     candidates: Vec<Candidate>,
     tuning: &Tuning,
@@ -1154,11 +1279,24 @@ pub fn decide_with(
             .take(strong.clamp(MIN_CHOICES, MAX_CHOICES))
             .collect();
     }
-    let outcome = if outcome == Outcome::Clarify && choices.len() < MIN_CHOICES {
-        choices.clear();
-        Outcome::Fallback
-    } else {
-        outcome
+    // A single choice is no choice. When the best guess is the only entry
+    // that matched at all, nothing competes with it and it is the answer,
+    // unless all it matched is its name among words the knowledge base
+    // does not know ("O'zbekistonning aholisi qancha?", Uzbekistan's
+    // population): that is the shape of an off-topic question about a
+    // country, and the polite fallback is the safe reply.
+    let outcome = match (outcome, choices.first()) {
+        (Outcome::Clarify, Some(only)) if choices.len() == 1 => {
+            let named_only = only.label_hit;
+            choices.clear();
+            if named_only {
+                Outcome::Fallback
+            } else {
+                Outcome::Answer
+            }
+        }
+        (Outcome::Clarify, None) => Outcome::Fallback,
+        (outcome, _) => outcome,
     };
     // The answer, if any, is always the first candidate.
     let mut candidates = candidates;
@@ -1360,9 +1498,19 @@ mod tests {
     }
 
     #[test]
-    fn a_single_did_you_mean_choice_becomes_a_fallback() {
+    fn a_guess_with_no_competitor_at_all_is_answered_not_offered_alone() {
         let middling = (TUNING.answer_min + TUNING.clarify_min) / 2.0;
-        let m = decide(vec![cand(0, middling)], &TUNING, |_| false);
+        let m = decide(vec![cand(3, middling)], &TUNING, |_| false);
+        assert_eq!(m.outcome, Outcome::Answer);
+        assert_eq!(m.answer(), Some(3));
+        assert!(m.choices.is_empty());
+        // Its name alone among unknown words is the shape of an off-topic
+        // question about it.
+        let named = Candidate {
+            label_hit: true,
+            ..cand(3, middling)
+        };
+        let m = decide(vec![named], &TUNING, |_| false);
         assert_eq!(m.outcome, Outcome::Fallback);
         assert!(m.choices.is_empty());
     }
@@ -1524,6 +1672,27 @@ mod tests {
         assert!(0.0 < t.suggest_min && t.suggest_min <= t.clarify_min);
         assert!(t.clarify_min < t.answer_min && t.answer_min <= 1.0);
         assert!((0.0..=1.0).contains(&t.phrase_weight));
+    }
+
+    #[test]
+    fn how_much_is_read_in_every_language_and_kept_out_of_single_questions() {
+        for q in [
+            "How much?",
+            "how many countries",
+            "а сколько?",
+            "얼마나 지원해?",
+            "몇 개국이야?",
+            "qancha?",
+        ] {
+            assert!(asks_quantity(q), "{q}");
+        }
+        for q in ["how is Kazakhstan involved", "much ado", "когда?"] {
+            assert!(!asks_quantity(q), "{q}");
+        }
+        let (kb, index) = index();
+        let figures = kb.find("figures").unwrap();
+        assert_ne!(index.entry_facets(figures) & QUANTITY_FACET, 0);
+        assert_eq!(index.facets_asked("how much?", &TUNING), QUANTITY_FACET);
     }
 
     #[test]

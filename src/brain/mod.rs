@@ -14,8 +14,11 @@
 //! - [`matcher`] ranks entries and decides answer / clarify / fallback;
 //! - [`engine`] builds the [`reply::Reply`] in the chosen language, with
 //!   the fixed texts of [`texts`];
-//! - [`reply`] renders it as plain text or Telegram HTML.
+//! - [`reply`] renders it as plain text or Telegram HTML;
+//! - [`dialogue`] reads a follow-up in the light of the conversation so far
+//!   ("and Turkmenistan?", "when?", "tell me more") and bounds what is kept.
 
+pub mod dialogue;
 pub mod engine;
 pub mod kb;
 pub mod lang;

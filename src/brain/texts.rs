@@ -314,6 +314,47 @@ static KO: Texts = Texts {
     ],
 };
 
+/// The fixed texts of follow-up questions ([`crate::dialogue`]), kept apart
+/// from [`Texts`] so the conversation's sentences read together.
+#[derive(Debug)]
+pub struct DialogueTexts {
+    /// "Tell me more": a source quote of the topic not shown yet; `{quote}`
+    /// (the source is in English, which the Russian and Korean say).
+    pub more_quote: &'static str,
+    /// "Tell me more" once every detail of the topic was shown; `{topic}`.
+    pub more_exhausted: &'static str,
+    /// "Tell me more" with no topic to go on (none yet, or the last reply
+    /// did not answer).
+    pub more_no_topic: &'static str,
+}
+
+/// The follow-up texts of a language.
+pub fn dialogue_texts(lang: Lang) -> &'static DialogueTexts {
+    match lang {
+        Lang::En => &DIALOGUE_EN,
+        Lang::Ru => &DIALOGUE_RU,
+        Lang::Ko => &DIALOGUE_KO,
+    }
+}
+
+static DIALOGUE_EN: DialogueTexts = DialogueTexts {
+    more_quote: "In the source's own words: \u{201c}{quote}\u{201d}",
+    more_exhausted: "That is all my source says about \u{201c}{topic}\u{201d}. You could ask about one of these related topics:",
+    more_no_topic: "More about what? Please ask about a topic, or pick one below.",
+};
+
+static DIALOGUE_RU: DialogueTexts = DialogueTexts {
+    more_quote: "Вот как об этом сказано в источнике (по-английски): «{quote}»",
+    more_exhausted: "Это всё, что мой источник говорит о теме «{topic}». Можете спросить об одной из связанных тем:",
+    more_no_topic: "Подробнее о чём? Спросите о какой-нибудь теме или выберите её ниже.",
+};
+
+static DIALOGUE_KO: DialogueTexts = DialogueTexts {
+    more_quote: "출처 기사(영문)에는 이렇게 나와 있습니다: \u{201c}{quote}\u{201d}",
+    more_exhausted: "\u{201c}{topic}\u{201d}에 대해 제 출처가 전하는 내용은 여기까지입니다. 관련된 다음 주제에 대해 물어보실 수 있습니다:",
+    more_no_topic: "무엇에 대해 더 알려 드릴까요? 궁금한 주제를 물어보시거나 아래에서 골라 주세요.",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +446,23 @@ mod tests {
                 assert!(text.contains('/'), "{lang}: {text}");
             }
             assert!(t.usage_country.contains("/country"), "{lang}");
+        }
+    }
+
+    #[test]
+    fn follow_up_texts_exist_in_every_language_with_the_same_placeholders() {
+        let fields = |t: &DialogueTexts| [t.more_quote, t.more_exhausted, t.more_no_topic];
+        let en = fields(dialogue_texts(Lang::En));
+        for lang in [Lang::Ru, Lang::Ko] {
+            for (english, other) in en.iter().zip(fields(dialogue_texts(lang))) {
+                assert!(!other.trim().is_empty(), "{lang}");
+                assert_eq!(
+                    placeholders(english),
+                    placeholders(other),
+                    "{lang}: {other}"
+                );
+                assert_ne!(*english, other, "{lang}: not translated");
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 //! duplicates the engine's logic, every method forwards to it. Every method
 //! takes the reply language; the front end chooses it ([`crate::lang`]).
 
+use crate::dialogue::{self, Dialogue, Reading, Turn};
 use crate::engine::Engine;
 use crate::lang::Lang;
 use crate::reply::Reply;
@@ -28,6 +29,24 @@ pub trait Brain: Send + Sync + 'static {
     fn usage(&self, command: &str, lang: Lang) -> Reply;
     /// One line for the "ready" log: what the knowledge base holds.
     fn stats(&self) -> String;
+    /// Free text in the light of the conversation so far
+    /// ([`dialogue::respond`]). A brain without conversations answers the
+    /// text alone.
+    fn converse(&self, context: Option<&Dialogue>, text: &str, lang: Lang, now: u64) -> Turn {
+        let _ = now;
+        Turn {
+            reply: self.respond(text, lang),
+            dialogue: context.cloned().unwrap_or_default(),
+            reading: Reading::Alone,
+            matched: None,
+        }
+    }
+    /// A conversation whose topic is the entry with this id, or with this
+    /// title in any language (the first line of one of the bot's answers).
+    fn conversation_about(&self, id_or_title: &str, now: u64) -> Option<Dialogue> {
+        let _ = (id_or_title, now);
+        None
+    }
 }
 
 impl Brain for Engine {
@@ -61,5 +80,17 @@ impl Brain for Engine {
 
     fn stats(&self) -> String {
         self.kb().stats().to_string()
+    }
+
+    fn converse(&self, context: Option<&Dialogue>, text: &str, lang: Lang, now: u64) -> Turn {
+        dialogue::respond(self, context, text, lang, now)
+    }
+
+    fn conversation_about(&self, id_or_title: &str, now: u64) -> Option<Dialogue> {
+        let entry = self
+            .kb()
+            .find(id_or_title)
+            .or_else(|| dialogue::topic_titled(self, id_or_title))?;
+        Some(Dialogue::about(self, entry, now))
     }
 }

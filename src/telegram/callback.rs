@@ -11,6 +11,9 @@
 //!   old messages keep working; it carries no language, so the handler picks
 //!   the chat's pinned one or the user's.
 //! - `l1:<lang>`: pin this reply language for the chat (the `/lang` buttons).
+//! - `c1:<lang>:<entry id>`: a "did you mean" choice: answer this entry in
+//!   this language *in place of* the question (the message is edited), so
+//!   choosing does not pile up messages.
 //!
 //! Entry ids are slugs of at most 40 bytes, so the data stays well under the
 //! limit. Data that does not parse (an older format, a foreign bot, a forged
@@ -25,6 +28,7 @@ pub const MAX_CALLBACK_DATA: usize = 64;
 const ANSWER_V1: &str = "a1";
 const ANSWER_V2: &str = "a2";
 const LANG_V1: &str = "l1";
+const CHOICE_V1: &str = "c1";
 
 /// What a button asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +36,9 @@ pub enum Action {
     /// Show the answer for this entry id, in `lang` when the button says
     /// (`a2`), else in the chat's or the user's language (`a1`).
     Answer { id: String, lang: Option<Lang> },
+    /// A "did you mean" choice: answer this entry in `lang` in place of the
+    /// message that asked.
+    Choose { id: String, lang: Lang },
     /// Pin this reply language for the chat.
     PinLang(Lang),
     /// Anything this version cannot read.
@@ -60,6 +67,13 @@ pub fn encode_answer(id: &str, lang: Lang) -> Option<String> {
     (is_slug(id) && data.len() <= MAX_CALLBACK_DATA).then_some(data)
 }
 
+/// The callback_data for the "did you mean" choice of entry `id` in
+/// `lang`, or `None` if it cannot be encoded within Telegram's limit.
+pub fn encode_choice(id: &str, lang: Lang) -> Option<String> {
+    let data = format!("{CHOICE_V1}:{}:{id}", lang.code());
+    (is_slug(id) && data.len() <= MAX_CALLBACK_DATA).then_some(data)
+}
+
 /// The callback_data for "pin `lang` in this chat".
 pub fn encode_lang(lang: Lang) -> String {
     format!("{LANG_V1}:{}", lang.code())
@@ -81,6 +95,16 @@ pub fn decode(data: &str) -> Action {
                 Some(lang) => Action::Answer {
                     id: id.to_owned(),
                     lang: Some(lang),
+                },
+                None => Action::Unknown,
+            },
+            _ => Action::Unknown,
+        },
+        CHOICE_V1 => match rest.split_once(':') {
+            Some((code, id)) if is_slug(id) => match exact_lang(code) {
+                Some(lang) => Action::Choose {
+                    id: id.to_owned(),
+                    lang,
                 },
                 None => Action::Unknown,
             },
@@ -122,6 +146,31 @@ mod tests {
                 lang: None
             }
         );
+    }
+
+    #[test]
+    fn choice_buttons_round_trip_and_refuse_what_does_not_fit() {
+        for lang in Lang::ALL {
+            let data = encode_choice("korea-central-asia-summit", lang).unwrap();
+            assert_eq!(
+                decode(&data),
+                Action::Choose {
+                    id: "korea-central-asia-summit".to_owned(),
+                    lang
+                }
+            );
+        }
+        assert_eq!(encode_choice("pillars", Lang::Ru).unwrap(), "c1:ru:pillars");
+        assert_eq!(encode_choice(&"x".repeat(59), Lang::En), None);
+        for data in [
+            "c1:pillars",
+            "c1:de:pillars",
+            "c1:ru:",
+            "c1:ru:Pillars",
+            "c2:ru:pillars",
+        ] {
+            assert_eq!(decode(data), Action::Unknown, "{data}");
+        }
     }
 
     #[test]

@@ -32,12 +32,13 @@ use teloxide::payloads::{
 use teloxide::prelude::*;
 use teloxide::types::{
     CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, InlineQuery, Me,
-    MessageEntityKind, MessageId, MessageKind, ParseMode, ReplyParameters,
+    MessageEntityKind, MessageId, MessageKind, ParseMode, ReplyParameters, UserId,
 };
 
 use super::brain::Brain;
 use super::callback::{self, Action};
 use super::commands::{self, Command, Parsed};
+use super::conversations::{self, ConversationKey, Conversations};
 use super::delivery::{Failure, RetryPolicy, deliver};
 use super::prefs::PinStore;
 use super::redact::redact;
@@ -105,6 +106,9 @@ pub struct Ctx {
     pub pins: PinStore,
     /// The question log and saved settings, when `KSILK_DB` is not `off`.
     pub store: Option<StoreHandle>,
+    /// Each conversation's follow-up context (per private chat, per user in
+    /// a group).
+    pub conversations: Conversations,
 }
 
 impl Ctx {
@@ -444,7 +448,7 @@ async fn on_message<R: Api>(
             let reply = if is_blank(text) {
                 brain.usage("ask", lang)
             } else {
-                brain.respond(text, lang)
+                converse(&ctx, &msg, &me, text, lang)
             };
             log_outcome("question", place, &reply);
             ctx.log_question(place, text, &reply);
@@ -483,6 +487,43 @@ async fn on_message<R: Api>(
         what,
     )
     .await
+}
+
+/// The conversation a message belongs to: its private chat, or its sender
+/// in a group.
+fn conversation_key(
+    ctx: &Ctx,
+    chat: ChatId,
+    place: Place,
+    from: Option<UserId>,
+) -> ConversationKey {
+    let user = if place == Place::Private { None } else { from };
+    ctx.conversations.key(chat, user)
+}
+
+/// Answers a question in the light of its conversation, and remembers the
+/// conversation. A reply to one of our answers takes that answer's topic,
+/// recovered from its title (the first line).
+fn converse(ctx: &Ctx, msg: &Message, me: &Me, text: &str, lang: Lang) -> Reply {
+    let now = conversations::now();
+    let place = Place::of(&msg.chat);
+    let key = conversation_key(ctx, msg.chat.id, place, msg.from.as_ref().map(|u| u.id));
+    let stored = ctx.conversations.get(key, now);
+    let replied = msg
+        .reply_to_message()
+        .filter(|r| r.from.as_ref().is_some_and(|from| from.id == me.id))
+        .and_then(|r| r.text())
+        .and_then(|t| t.lines().next())
+        .and_then(|title| ctx.brain.conversation_about(title, now));
+    let context = match (replied, stored) {
+        // The same topic: keep what was already shown.
+        (Some(r), Some(s)) if r.topic() == s.topic() => Some(s),
+        (Some(r), _) => Some(r),
+        (None, s) => s,
+    };
+    let turn = ctx.brain.converse(context.as_ref(), text, lang, now);
+    ctx.conversations.put(key, turn.dialogue, now);
+    turn.reply
 }
 
 fn command_name(command: &Command) -> &'static str {
@@ -646,6 +687,20 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
     if let Action::PinLang(lang) = action {
         return pin_from_button(&bot, &ctx, &query, lang, user, target).await;
     }
+    // The pressed topic becomes the presser's conversation topic, so
+    // "tell me more" or "when?" after a button follows it.
+    if let (Action::Answer { id, .. } | Action::Choose { id, .. }, Some((chat, place, _))) =
+        (&action, target)
+    {
+        let now = conversations::now();
+        if let Some(dialogue) = ctx.brain.conversation_about(id, now) {
+            let key = conversation_key(&ctx, chat, place, Some(query.from.id));
+            ctx.conversations.put(key, dialogue, now);
+        }
+    }
+    if let (Action::Choose { id, lang }, Some(target)) = (&action, target) {
+        return choose_in_place(&bot, &ctx, &query, id, *lang, user, target).await;
+    }
     let reply = match &action {
         Action::Answer { id, lang } => {
             // An `a2` button says its language; an old `a1` one takes the
@@ -657,12 +712,16 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
             ctx.brain
                 .answer_for(id, lang.unwrap_or_else(|| prefs.without_text()))
         }
+        // A choice under an inline-mode message (no chat to edit in).
+        Action::Choose { id, lang } => ctx.brain.answer_for(id, *lang),
         Action::PinLang(_) | Action::Unknown => None,
     };
     let toast = match (&reply, &action, target) {
         (Some(_), _, Some(_)) => None,
         (Some(_), _, None) => Some(texts(user).toast_no_chat),
-        (None, Action::Answer { .. }, _) => Some(texts(user).toast_stale_topic),
+        (None, Action::Answer { .. } | Action::Choose { .. }, _) => {
+            Some(texts(user).toast_stale_topic)
+        }
         (None, _, _) => Some(texts(user).toast_old_button),
     };
     acknowledge(&bot, &ctx, &query, toast).await;
@@ -686,6 +745,54 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
             Ok(())
         }
     }
+}
+
+/// A "did you mean" choice: the question message becomes the answer
+/// (editMessageText), so choosing does not pile up messages. An answer too
+/// long for one message, or a message that can no longer be edited, is sent
+/// as new messages instead.
+async fn choose_in_place<R: Api>(
+    bot: &R,
+    ctx: &Ctx,
+    query: &CallbackQuery,
+    id: &str,
+    lang: Lang,
+    user: Lang,
+    (chat, place, message): (ChatId, Place, MessageId),
+) -> HandlerResult {
+    let Some(reply) = ctx.brain.answer_for(id, lang) else {
+        acknowledge(bot, ctx, query, Some(texts(user).toast_stale_topic)).await;
+        log::info!("stale choice pressed");
+        return Ok(());
+    };
+    acknowledge(bot, ctx, query, None).await;
+    log_outcome("choice", place, &reply);
+    let mut messages = render::messages(&reply);
+    if messages.len() == 1 {
+        let out = messages.remove(0);
+        let mut edit = bot
+            .edit_message_text(chat, message, out.html.clone())
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(render::no_preview());
+        if let Some(keyboard) = out.keyboard.clone() {
+            edit = edit.reply_markup(keyboard);
+        }
+        match deliver(
+            &ctx.retry,
+            format!("editMessageText (choice) in a {place} chat"),
+            edit,
+        )
+        .await
+        {
+            Ok(_) => return Ok(()),
+            Err(failure) => {
+                log::info!("{failure}; sending the answer instead");
+                messages = vec![out];
+            }
+        }
+    }
+    let reply_to = (place != Place::Private).then_some(message);
+    send(bot, ctx, chat, place, reply_to, messages, "choice answer").await
 }
 
 /// Answers a button press. Always done first: it stops the button's spinner,

@@ -24,6 +24,8 @@
 //!   [`crate::store`] when there is one. The handlers also log unanswered
 //!   questions there ([`handlers::Ctx::log_question`]); inline queries and
 //!   button presses are not logged.
+//! - [`conversations`]: each conversation's follow-up context (per private
+//!   chat, per user in a group), bounded, expiring, keyed the same way.
 //!
 //! Everything that talks to Telegram is generic over the requester, so the
 //! tests run the production handlers on a plain `Bot` pointed at a mock Bot
@@ -33,6 +35,7 @@ pub mod brain;
 pub mod callback;
 pub mod commands;
 pub mod config;
+pub mod conversations;
 pub mod delivery;
 pub mod handlers;
 pub mod listener;

@@ -90,7 +90,7 @@ fn label(choice: &Choice) -> String {
 pub fn keyboard(reply: &Reply) -> Option<InlineKeyboardMarkup> {
     let mut seen: Vec<&str> = Vec::new();
     let mut rows = Vec::new();
-    for choice in reply.choices.iter().chain(&reply.related) {
+    for (i, choice) in reply.choices.iter().chain(&reply.related).enumerate() {
         if rows.len() == MAX_BUTTONS || seen.contains(&choice.id.as_str()) {
             continue;
         }
@@ -98,7 +98,14 @@ pub fn keyboard(reply: &Reply) -> Option<InlineKeyboardMarkup> {
             // A button for the answer on screen would just repeat it.
             continue;
         }
-        if let Some(data) = callback::encode_answer(&choice.id, reply.lang) {
+        // A "did you mean" choice answers in place of the question; a
+        // related topic follows up below the answer.
+        let data = if i < reply.choices.len() {
+            callback::encode_choice(&choice.id, reply.lang)
+        } else {
+            callback::encode_answer(&choice.id, reply.lang)
+        };
+        if let Some(data) = data {
             seen.push(&choice.id);
             rows.push(vec![InlineKeyboardButton::callback(label(choice), data)]);
         }

@@ -347,6 +347,7 @@ where
             None => PinStore::default(),
         },
         store,
+        conversations: Default::default(),
     });
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema::<R>())
         .dependencies(dptree::deps![ctx])

@@ -1,0 +1,1314 @@
+//! Follow-up questions: what a conversation remembers, and how a message is
+//! read in its light ("and Turkmenistan?", "when?", "what did he sign
+//! there?", "tell me more").
+//!
+//! Why it is shaped this way:
+//!
+//! - **Pure.** [`respond`] takes the engine, the conversation so far (a small
+//!   [`Dialogue`] value), the message, the reply language and the time, and
+//!   returns the reply with the next [`Dialogue`]. The terminal chat, `ask
+//!   --json --chats`, the evaluation of dialogues and Telegram all call it, so
+//!   a follow-up means the same everywhere and is tested without a network or
+//!   a clock.
+//! - **One general mechanism, not a rule per phrase.** A message that names a
+//!   topic on its own ("and Turkmenistan?", "what about the summit?") is
+//!   answered on its own: it ignores the context. Any other message is matched
+//!   twice: alone, and together with the last topic's name, where the last
+//!   topic and its neighbours (the entries it relates to, and those that
+//!   relate to it) are always scored and get a boost. The matcher's
+//!   question-word facets then pick the part of the topic asked about: after
+//!   "when is the summit?", "where?" leaves "when the summit is held" (whose
+//!   examples never ask where) for the summit itself. The usual thresholds
+//!   decide, so a follow-up the knowledge base cannot answer still falls back
+//!   or asks "did you mean", and a declined question stays declined.
+//! - **"Tell me more" never repeats itself.** It shows the topic's source
+//!   quotes not shown yet, then its related topics not answered yet, and when
+//!   there is nothing left it says so and offers the related topics.
+//! - **Small and bounded.** A [`Dialogue`] is a few entry indices and a short
+//!   list of what was shown; [`DialogueStore`] keeps at most a fixed number of
+//!   conversations, drops the least recently used, and forgets one idle for
+//!   [`IDLE_EXPIRY_SECS`]. The clock is an argument, so expiry and the cap are
+//!   tested without sleeping. It holds no user identifier: its key is chosen
+//!   by the caller (Telegram passes a keyed hash, never a chat id).
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+
+use crate::engine::Engine;
+use crate::kb::{EntryIdx, Kind};
+use crate::lang::Lang;
+use crate::matcher::{self, Candidate, Match, Outcome, QUANTITY_FACET};
+use crate::reply::Reply;
+use crate::texts::{dialogue_texts, fill};
+
+/// A conversation idle this long starts afresh (15 minutes).
+pub const IDLE_EXPIRY_SECS: u64 = 15 * 60;
+/// How many conversations a [`DialogueStore`] keeps by default.
+pub const DEFAULT_CAP: usize = 100_000;
+/// How many shown items (answers, quotes) a conversation remembers.
+const MAX_SHOWN: usize = 12;
+/// Factor on the score of the last topic's neighbours when a message leans
+/// on the conversation.
+const NEIGHBOUR_BOOST: f32 = 1.15;
+/// Factor on the score of the matches of the message together with the last
+/// topic's name: they are a reading of the message, not the message itself.
+const CONTEXT_FACTOR: f32 = 0.95;
+/// The least score a message must give an entry by itself for a reading
+/// with the last topic's name to answer with that entry.
+const OWN_SUPPORT_MIN: f32 = 0.1;
+
+/// What a conversation remembers between two messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dialogue {
+    /// The last answered entry: what "it", "when?" and "more" are about.
+    topic: Option<u32>,
+    /// The last country answered about: what "there" points at.
+    place: Option<u32>,
+    /// The last answer that lists topics of one kind (the pillars, the
+    /// countries): what "the second one" counts in.
+    list: Option<u32>,
+    /// How many of the topic's source quotes "more" has shown.
+    quotes_shown: u8,
+    /// What was shown in full, oldest first: entry indices, and quotes
+    /// (with [`QUOTE_BIT`] set) by a hash of their text.
+    shown: Vec<u32>,
+    /// When the conversation was last touched, in the caller's seconds.
+    touched: u64,
+    /// The last reply did not answer (a "did you mean", a fallback): "tell
+    /// me more" then has nothing on screen to go on.
+    unanswered: bool,
+}
+
+/// Marks a quote in [`Dialogue::shown`] (entry indices stay below it).
+const QUOTE_BIT: u32 = 1 << 31;
+
+impl Dialogue {
+    /// The last answered entry, if any.
+    pub fn topic(&self) -> Option<EntryIdx> {
+        self.topic.map(|t| t as EntryIdx)
+    }
+
+    /// The last country answered about, if any.
+    pub fn place(&self) -> Option<EntryIdx> {
+        self.place.map(|t| t as EntryIdx)
+    }
+
+    /// When the conversation was last touched.
+    pub fn touched(&self) -> u64 {
+        self.touched
+    }
+
+    /// Whether the conversation has gone idle at `now`.
+    pub fn is_expired(&self, now: u64) -> bool {
+        now.saturating_sub(self.touched) >= IDLE_EXPIRY_SECS
+    }
+
+    /// A conversation whose last topic is `entry` (a "related" button, or a
+    /// reply to one of the bot's answers).
+    pub fn about(engine: &Engine, entry: EntryIdx, now: u64) -> Dialogue {
+        let mut dialogue = Dialogue::default();
+        dialogue.answered(engine, entry);
+        dialogue.touched = now;
+        dialogue
+    }
+
+    fn was_shown(&self, item: u32) -> bool {
+        self.shown.contains(&item)
+    }
+
+    fn show(&mut self, item: u32) {
+        if self.was_shown(item) {
+            return;
+        }
+        if self.shown.len() == MAX_SHOWN {
+            self.shown.remove(0);
+        }
+        self.shown.push(item);
+    }
+
+    /// Records an answer: it becomes the topic (small talk does not: "thanks"
+    /// leaves the conversation where it was).
+    fn answered(&mut self, engine: &Engine, entry: EntryIdx) {
+        let kind = engine.kb().entry(entry).kind;
+        self.show(entry as u32);
+        if kind == Kind::SmallTalk || kind == Kind::OffTopic {
+            return;
+        }
+        if self.topic() != Some(entry) {
+            self.quotes_shown = 0;
+        }
+        self.topic = Some(entry as u32);
+        if kind == Kind::Country {
+            self.place = Some(entry as u32);
+        }
+        if !listed(engine, entry).is_empty() {
+            self.list = Some(entry as u32);
+        }
+    }
+
+    /// The heap bytes it holds (for the memory figures of the store).
+    pub fn heap_bytes(&self) -> usize {
+        self.shown.capacity() * std::mem::size_of::<u32>()
+    }
+}
+
+/// How a message was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// No live conversation: the message alone.
+    Alone,
+    /// It names its own topic, or the conversation did not change the reading.
+    OwnTopic,
+    /// It leaned on the last topic.
+    InContext,
+    /// "Tell me more".
+    More,
+}
+
+/// A reply and the conversation after it.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub reply: Reply,
+    pub dialogue: Dialogue,
+    pub reading: Reading,
+    /// The match behind the reply (none for "tell me more"), for the scores
+    /// of its "did you mean" choices.
+    pub matched: Option<Match>,
+}
+
+/// Answers `text` in `lang` in the light of the conversation so far (`None`,
+/// or an expired one, is a fresh start). `now` is the caller's clock in
+/// seconds; it only matters for expiry.
+pub fn respond(
+    engine: &Engine,
+    dialogue: Option<&Dialogue>,
+    text: &str,
+    lang: Lang,
+    now: u64,
+) -> Turn {
+    let live = dialogue.filter(|d| !d.is_expired(now)).cloned();
+    let mut next = live.clone().unwrap_or_default();
+    next.touched = now;
+    if is_more(text) {
+        let topic = live
+            .as_ref()
+            .filter(|d| !d.unanswered)
+            .and_then(Dialogue::topic);
+        let reply = match topic {
+            Some(topic) => more(engine, topic, &mut next, lang),
+            None => {
+                let mut reply =
+                    Reply::note(Outcome::Fallback, lang, dialogue_texts(lang).more_no_topic);
+                reply.related = engine.welcome(lang).related;
+                reply
+            }
+        };
+        return Turn {
+            reply,
+            dialogue: next,
+            reading: Reading::More,
+            matched: None,
+        };
+    }
+    let (m, reading) = match live.as_ref().and_then(Dialogue::topic) {
+        None => (engine.match_intent(text), Reading::Alone),
+        Some(topic) => match_in_context(engine, live.as_ref().expect("a topic"), topic, text),
+    };
+
+    let reply = engine.render_reply(&m, lang);
+    match m.answer() {
+        Some(entry) => {
+            // Small talk ("thanks") leaves the last answer where it was.
+            if engine.kb().entry(entry).kind != Kind::SmallTalk {
+                next.unanswered = false;
+            }
+            next.answered(engine, entry);
+        }
+        None => next.unanswered = true,
+    }
+    Turn {
+        reply,
+        dialogue: next,
+        reading,
+        matched: Some(m),
+    }
+}
+
+/// Matches a message after an answer about `topic`.
+fn match_in_context(
+    engine: &Engine,
+    dialogue: &Dialogue,
+    topic: EntryIdx,
+    text: &str,
+) -> (Match, Reading) {
+    let place = dialogue.place();
+    let index = engine.index();
+    let tuning = engine.tuning();
+    let alone = engine.match_intent(text);
+    // Declined is declined: "how many people live there?" stays off-topic
+    // (unless only a word of it looked off-topic and it points in the last
+    // list: "the first one" is no "first lady").
+    let declined_outright = alone
+        .off_topic
+        .is_some_and(|o| alone.candidates.iter().any(|c| c.entry == o && c.label_hit));
+    if declined_outright {
+        return (alone, Reading::OwnTopic);
+    }
+    // Words that point in a list ("the first", "the others") name no topic.
+    let unpointed: String = crate::normalize::tokenize(text)
+        .into_iter()
+        .filter(|w| !is_list_word(w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let topic_words = index.topic_words(&unpointed, tuning);
+    let names_its_topic = alone.outcome == Outcome::Answer
+        && alone.candidates[0].label_hit
+        && (topic_words > 0
+            || engine.kb().entry(alone.candidates[0].entry).kind == Kind::SmallTalk);
+    if names_its_topic {
+        return (alone, Reading::OwnTopic);
+    }
+    // "The second one", "the others": a place in the last list, or the
+    // list itself.
+    if let Some(entry) = pointed_in_list(engine, dialogue, topic, text) {
+        return (answer_match(entry), Reading::InContext);
+    }
+    let around = neighbourhood(engine, topic);
+    // The question words asked, and the entries that answer them anywhere
+    // in the knowledge base: "why?" after the state visits may be answered
+    // by "why Central Asia", which is no neighbour of theirs.
+    let asked = index.facets_asked(text, tuning);
+    // A bare question word ("how much?", "where?") asks that part of the
+    // topic: when exactly one of its neighbours answers that question word,
+    // that is the answer. Bare means no word beyond the topic's own, and no
+    // word the knowledge base does not know ("when was it founded?" asks
+    // what it cannot answer).
+    let bare = index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
+        && index.unknown_words(text, tuning) == 0;
+    if asked != 0 && bare {
+        let mut answering = around
+            .iter()
+            .copied()
+            .filter(|&e| e != topic && index.entry_facets(e) & asked != 0);
+        match (answering.next(), answering.next()) {
+            (Some(only), None) => return (answer_match(only), Reading::InContext),
+            // No neighbour answers it, the topic itself does ("where?"
+            // after the summit, answered for "when is the summit?").
+            (None, _) if index.entry_facets(topic) & asked != 0 => {
+                return (answer_match(topic), Reading::InContext);
+            }
+            // No neighbour answers it: the entry the knowledge base answers
+            // that question word with, when one clearly does ("why?" after
+            // the state visits: why Central Asia).
+            (None, _) => {
+                if let Some(hub) = facet_hub(engine, asked, topic) {
+                    return (answer_match(hub), Reading::InContext);
+                }
+            }
+            _ => {}
+        }
+    }
+    if alone.off_topic.is_some() {
+        return (alone, Reading::OwnTopic);
+    }
+    // A message that names a topic of its own and still falls back is
+    // mostly words the knowledge base does not know ("Toshkentda ob-havo
+    // qanday?", the weather in Tashkent): the conversation does not make
+    // them known.
+    if index.topic_words_beyond(&unpointed, Some(topic), tuning) > 0
+        && alone.outcome == Outcome::Fallback
+    {
+        return (alone, Reading::OwnTopic);
+    }
+    let mut scored = around.clone();
+    if asked != 0 {
+        for e in 0..kb_len(engine) {
+            if index.entry_facets(e) & asked != 0 && !index.is_off_topic(e) && !scored.contains(&e)
+            {
+                scored.push(e);
+            }
+        }
+    }
+    let mut anchor = anchor_of(engine, topic);
+    if let Some(place) = place.filter(|&p| p != topic) {
+        anchor.push(' ');
+        anchor.push_str(&anchor_of(engine, place));
+    }
+    let expanded = format!("{text}\n{anchor}");
+    let mut scores: HashMap<EntryIdx, Candidate> = HashMap::new();
+    // A bare follow-up ("where?", "who said it?") has no topic of its own:
+    // what it matches alone ("where does your information come from") is
+    // not what it asks.
+    if topic_words > 0 {
+        for c in &alone.candidates {
+            scores.insert(c.entry, *c);
+        }
+    }
+    // What the message says of each entry by itself (its best candidates
+    // alone, already ranked): a reading that only the topic's name supports
+    // ("how much?" read as "natural resources" is the resources pillar) is
+    // no reading of the message.
+    let own: HashMap<EntryIdx, f32> = alone
+        .candidates
+        .iter()
+        .map(|c| (c.entry, c.score))
+        .collect();
+    for mut c in index.rank_around(&expanded, &scored, tuning) {
+        if own.get(&c.entry).copied().unwrap_or(0.0) < OWN_SUPPORT_MIN {
+            continue;
+        }
+        c.score *= CONTEXT_FACTOR;
+        // The label named is the topic's own, not the message's.
+        c.label_hit = false;
+        let slot = scores.entry(c.entry).or_insert(c);
+        if c.score > slot.score {
+            slot.score = c.score;
+        }
+    }
+    let mut ranked: Vec<Candidate> = scores
+        .into_values()
+        .map(|mut c| {
+            // "How much" is no facet of single questions (see
+            // `QUANTITY_FACET`); in a follow-up it picks the part asked.
+            if asked & QUANTITY_FACET != 0
+                && index.entry_facets(c.entry) & QUANTITY_FACET == 0
+                && !index.is_off_topic(c.entry)
+            {
+                c.score *= 1.0 - tuning.facet_penalty;
+            }
+            if around.contains(&c.entry) {
+                // Uncapped: a neighbour must still beat an outsider that
+                // scores 1 (the cap is put back after deciding).
+                c.score *= NEIGHBOUR_BOOST;
+            }
+            c
+        })
+        .collect();
+    // The last answer is on screen already: a follow-up that leans on it
+    // asks for something else ("how much?" after the ODA pillar is about
+    // the figures). When nothing else fits, that is a fallback, not a repeat.
+    ranked.retain(|c| c.entry != topic);
+    // A follow-up that leans on a topic is no small talk ("what did he
+    // say?" is not "who are you?"); small talk is answered when named.
+    ranked.retain(|c| engine.kb().entry(c.entry).kind != Kind::SmallTalk);
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    ranked.truncate(matcher::MAX_CANDIDATES);
+    let mut m = matcher::decide(ranked, tuning, |e| index.is_off_topic(e));
+    for c in m.candidates.iter_mut().chain(m.choices.iter_mut()) {
+        c.score = c.score.min(1.0);
+    }
+    let reading = if m.answer() == alone.answer() && m.outcome == alone.outcome {
+        Reading::OwnTopic
+    } else {
+        Reading::InContext
+    };
+    (m, reading)
+}
+
+/// The entry that answers the asked question word for the whole knowledge
+/// base, if one clearly does: of the entries whose examples ask it, the one
+/// with at least twice as many such examples as any other (and at least
+/// [`HUB_MIN_EXAMPLES`]).
+fn facet_hub(engine: &Engine, asked: u8, topic: EntryIdx) -> Option<EntryIdx> {
+    let index = engine.index();
+    let tuning = engine.tuning();
+    let mut counts: Vec<(usize, EntryIdx)> = (0..kb_len(engine))
+        .filter(|&e| e != topic && index.entry_facets(e) & asked != 0 && !index.is_off_topic(e))
+        .filter(|&e| engine.kb().entry(e).kind != Kind::SmallTalk)
+        .map(|e| {
+            let asking = engine
+                .kb()
+                .entry(e)
+                .examples
+                .iter()
+                .filter(|q| index.facets_asked(q, tuning) & asked != 0)
+                .count();
+            (asking, e)
+        })
+        .collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    match counts.as_slice() {
+        [(best, hub), rest @ ..]
+            if *best >= HUB_MIN_EXAMPLES
+                && rest.first().is_none_or(|(next, _)| *best >= 2 * next) =>
+        {
+            Some(*hub)
+        }
+        _ => None,
+    }
+}
+
+/// The fewest examples asking a question word that make an entry the
+/// knowledge base's answer to it.
+const HUB_MIN_EXAMPLES: usize = 4;
+
+fn kb_len(engine: &Engine) -> usize {
+    engine.kb().entries().len()
+}
+
+/// A match that answers `entry` outright (a pick from a list).
+fn answer_match(entry: EntryIdx) -> Match {
+    Match {
+        outcome: Outcome::Answer,
+        candidates: vec![Candidate {
+            entry,
+            score: 1.0,
+            label_hit: false,
+        }],
+        choices: Vec::new(),
+        off_topic: None,
+    }
+}
+
+/// The topics an entry lists: its related entries of the one kind most of
+/// them share (countries, pillars or summits), when there are at least three (the four pillars under "the
+/// four pillars", the countries under "the five countries").
+fn listed(engine: &Engine, entry: EntryIdx) -> Vec<EntryIdx> {
+    let kb = engine.kb();
+    let related = &kb.entry(entry).related;
+    let kind_of = |e: EntryIdx| kb.entry(e).kind;
+    let best = related
+        .iter()
+        .map(|&r| kind_of(r))
+        .max_by_key(|&k| related.iter().filter(|&&r| kind_of(r) == k).count());
+    // Only topics with named members make lists: countries, pillars and
+    // summits (a country's related topics are no list of anything).
+    let members = |k: Kind| matches!(k, Kind::Country | Kind::Pillar | Kind::Summit);
+    let Some(kind) = best.filter(|&k| k != kb.entry(entry).kind && members(k)) else {
+        return Vec::new();
+    };
+    let items: Vec<EntryIdx> = related
+        .iter()
+        .copied()
+        .filter(|&r| kind_of(r) == kind)
+        .collect();
+    if items.len() >= 3 { items } else { Vec::new() }
+}
+
+/// "The second one" (the second topic of the last list) and "the others"
+/// (the list the last topic belongs to), in the three languages.
+fn pointed_in_list(
+    engine: &Engine,
+    dialogue: &Dialogue,
+    topic: EntryIdx,
+    text: &str,
+) -> Option<EntryIdx> {
+    let words = crate::normalize::tokenize(text);
+    let has = |list: &[&str]| words.iter().any(|w| starts_with_any(w, list));
+    // Korean counts with 번째 after the number word: "두 번째".
+    let ordinal = ORDINALS.iter().position(|forms| has(forms)).map(|n| n + 1);
+    if let Some(n) = ordinal {
+        let list = [Some(topic), dialogue.list.map(|l| l as EntryIdx)]
+            .into_iter()
+            .flatten()
+            .map(|l| listed(engine, l))
+            .find(|items| !items.is_empty())?;
+        return list.get(n - 1).copied();
+    }
+    if has(OTHERS) {
+        // The others of a list are in the list itself ("the four pillars",
+        // then "what about the others?")...
+        if !listed(engine, topic).is_empty() {
+            return Some(topic);
+        }
+        // ...and the others of one topic in the entry that lists it, with
+        // the most of its kind.
+        let kb = engine.kb();
+        return (0..kb.entries().len())
+            .filter(|&e| e != topic && listed(engine, e).contains(&topic))
+            .max_by_key(|&e| (listed(engine, e).len(), std::cmp::Reverse(e)));
+    }
+    None
+}
+
+fn starts_with_any(word: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| word.starts_with(p))
+}
+
+/// Does this word point in a list (an ordinal, "other")?
+fn is_list_word(word: &str) -> bool {
+    ORDINALS.iter().any(|forms| starts_with_any(word, forms)) || starts_with_any(word, OTHERS)
+}
+
+/// Ordinal words, first to fifth, as prefixes of the normalised words.
+const ORDINALS: [&[&str]; 5] = [
+    &["first", "1st", "перв", "첫"],
+    &["second", "2nd", "втор", "두번째", "둘째"],
+    &["third", "3rd", "трет", "세번째", "셋째"],
+    &["fourth", "4th", "четверт", "четвёрт", "네번째", "넷째"],
+    &["fifth", "5th", "пят", "다섯번째", "다섯째"],
+];
+
+/// Words for "the others", as prefixes of the normalised words.
+const OTHERS: &[&str] = &[
+    "other",
+    "rest",
+    "remaining",
+    "остальн",
+    "други",
+    "другой",
+    "다른",
+    "나머지",
+];
+
+/// The entry whose title, in any language, is `title` (the first line of
+/// one of the bot's answers, which a reply to it takes as its topic).
+pub fn topic_titled(engine: &Engine, title: &str) -> Option<EntryIdx> {
+    let title = title.trim();
+    if title.is_empty() {
+        return None;
+    }
+    engine
+        .kb()
+        .entries()
+        .iter()
+        .position(|e| e.kind.is_factual() && e.title.iter().any(|(_, t)| t.trim() == title))
+}
+
+/// The words that stand for a topic in a follow-up: its first name, without
+/// question words ("Why Central Asia" is "Central Asia"), which would
+/// otherwise ask a question of their own.
+fn anchor_of(engine: &Engine, entry: EntryIdx) -> String {
+    const QUESTION: [&str; 7] = ["how", "what", "when", "where", "which", "who", "why"];
+    let entry = engine.kb().entry(entry);
+    let name = entry
+        .names
+        .first()
+        .map_or_else(|| entry.title.en(), String::as_str);
+    name.split_whitespace()
+        .filter(|w| !QUESTION.contains(&w.to_lowercase().as_str()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The last topic, the entries it relates to, and those that relate to it.
+fn neighbourhood(engine: &Engine, topic: EntryIdx) -> Vec<EntryIdx> {
+    let kb = engine.kb();
+    let mut around = vec![topic];
+    for &r in &kb.entry(topic).related {
+        if !around.contains(&r) {
+            around.push(r);
+        }
+    }
+    for (idx, entry) in kb.entries().iter().enumerate() {
+        if entry.related.contains(&topic) && !around.contains(&idx) {
+            around.push(idx);
+        }
+    }
+    around.retain(|&e| !engine.index().is_off_topic(e));
+    around
+}
+
+/// The next detail of `topic`: a source quote not shown yet, then a related
+/// topic not answered yet; when none is left, says so and offers the
+/// related topics.
+fn more(engine: &Engine, topic: EntryIdx, dialogue: &mut Dialogue, lang: Lang) -> Reply {
+    let kb = engine.kb();
+    let entry = kb.entry(topic);
+    let t = dialogue_texts(lang);
+    while (dialogue.quotes_shown as usize) < entry.evidence.len() {
+        let quote = &entry.evidence[dialogue.quotes_shown as usize];
+        dialogue.quotes_shown += 1;
+        let item = quote_item(quote);
+        if dialogue.was_shown(item) {
+            continue;
+        }
+        dialogue.show(item);
+        let mut reply = engine
+            .answer_for(&entry.id, lang)
+            .unwrap_or_else(|| engine.fallback(lang));
+        reply.body = fill(t.more_quote, &[("quote", quote)]);
+        return reply;
+    }
+    for &related in &entry.related {
+        if engine.index().is_off_topic(related) || dialogue.was_shown(related as u32) {
+            continue;
+        }
+        dialogue.show(related as u32);
+        if let Some(reply) = engine.answer_for(&kb.entry(related).id, lang) {
+            return reply;
+        }
+    }
+    let mut reply = Reply::note(
+        Outcome::Fallback,
+        lang,
+        fill(t.more_exhausted, &[("topic", entry.title.get(lang))]),
+    );
+    reply.related = engine
+        .answer_for(&entry.id, lang)
+        .map(|r| r.related)
+        .unwrap_or_default();
+    reply
+}
+
+/// A quote's mark in [`Dialogue::shown`]: a hash of its text. Entries share
+/// quotes, and one shown under another topic is not shown again.
+fn quote_item(quote: &str) -> u32 {
+    // FNV-1a: stable, and plenty for telling a dozen quotes apart.
+    let hash = quote.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash | QUOTE_BIT
+}
+
+/// Is the message only a request for more ("tell me more", "подробнее",
+/// "더 알려줘")?
+pub fn is_more(text: &str) -> bool {
+    let words = crate::normalize::tokenize(text);
+    !words.is_empty()
+        && words.iter().any(|w| MORE_MARKERS.contains(&w.as_str()))
+        && words
+            .iter()
+            .all(|w| MORE_MARKERS.contains(&w.as_str()) || MORE_FILLERS.contains(&w.as_str()))
+}
+
+/// Words that ask for more on their own.
+const MORE_MARKERS: &[&str] = &[
+    "more",
+    "details",
+    "detail",
+    "elaborate",
+    "continue",
+    "further",
+    "подробнее",
+    "подробней",
+    "поподробнее",
+    "поподробней",
+    "детали",
+    "детальнее",
+    "ещё",
+    "еще",
+    "дальше",
+    "продолжай",
+    "더",
+    "자세히",
+    "자세하게",
+    "계속",
+    "batafsil",
+    "batafsilroq",
+    "koproq",
+    "tolyghyraq",
+    "toliqtau",
+    "толығырақ",
+];
+
+/// Words that may come with a request for more without changing it.
+const MORE_FILLERS: &[&str] = &[
+    "tell",
+    "me",
+    "us",
+    "some",
+    "a",
+    "bit",
+    "little",
+    "pls",
+    "please",
+    "plz",
+    "go",
+    "on",
+    "and",
+    "give",
+    "any",
+    "ok",
+    "okay",
+    "so",
+    "in",
+    "about",
+    "that",
+    "this",
+    "it",
+    "расскажи",
+    "расскажите",
+    "пожалуйста",
+    "а",
+    "и",
+    "можно",
+    "ну",
+    "давай",
+    "об",
+    "этом",
+    "про",
+    "это",
+    "알려줘",
+    "알려줘요",
+    "알려",
+    "주세요",
+    "줘",
+    "말해줘",
+    "말해",
+    "설명해줘",
+    "얘기해줘",
+    "해줘",
+    "좀",
+    "bering",
+    "ayting",
+    "aytib",
+    "aiting",
+];
+
+/// The conversations of many chats, bounded: at most `cap` of them, the
+/// least recently used dropped first, and one idle for [`IDLE_EXPIRY_SECS`]
+/// forgotten. A plain data structure: the caller brings the clock, and the
+/// lock if it is shared.
+#[derive(Debug)]
+pub struct DialogueStore<K> {
+    cap: usize,
+    /// Key to (dialogue, its use stamp).
+    dialogues: HashMap<K, (Dialogue, u64)>,
+    /// Use stamp to key, oldest first: the eviction order.
+    by_use: BTreeMap<u64, K>,
+    /// Bumped on every use.
+    stamp: u64,
+}
+
+impl<K: Hash + Eq + Clone> Default for DialogueStore<K> {
+    fn default() -> Self {
+        DialogueStore::with_cap(DEFAULT_CAP)
+    }
+}
+
+impl<K: Hash + Eq + Clone> DialogueStore<K> {
+    /// A store of at most `cap` conversations (at least one).
+    pub fn with_cap(cap: usize) -> Self {
+        DialogueStore {
+            cap: cap.max(1),
+            dialogues: HashMap::new(),
+            by_use: BTreeMap::new(),
+            stamp: 0,
+        }
+    }
+
+    /// The conversation under `key`, unless it has expired at `now`.
+    pub fn get(&mut self, key: &K, now: u64) -> Option<Dialogue> {
+        let (dialogue, _) = self.dialogues.get(key)?;
+        if dialogue.is_expired(now) {
+            self.remove(key);
+            return None;
+        }
+        Some(dialogue.clone())
+    }
+
+    /// Stores the conversation after a message, forgetting expired ones
+    /// and, when full, the least recently used.
+    pub fn put(&mut self, key: K, dialogue: Dialogue, now: u64) {
+        self.purge_expired(now);
+        if !self.dialogues.contains_key(&key)
+            && self.dialogues.len() >= self.cap
+            && let Some((_, oldest)) = self.by_use.pop_first()
+        {
+            self.dialogues.remove(&oldest);
+        }
+        self.stamp += 1;
+        if let Some((_, used)) = self.dialogues.insert(key.clone(), (dialogue, self.stamp)) {
+            self.by_use.remove(&used);
+        }
+        self.by_use.insert(self.stamp, key);
+    }
+
+    /// Forgets a conversation.
+    pub fn remove(&mut self, key: &K) {
+        if let Some((_, used)) = self.dialogues.remove(key) {
+            self.by_use.remove(&used);
+        }
+    }
+
+    /// Forgets the idle conversations, oldest first (the least recently used
+    /// are also the least recently touched, so it stops at the first live one).
+    fn purge_expired(&mut self, now: u64) {
+        while let Some((_, key)) = self.by_use.first_key_value() {
+            let expired = self
+                .dialogues
+                .get(key)
+                .is_none_or(|(d, _)| d.is_expired(now));
+            if !expired {
+                break;
+            }
+            let (_, key) = self.by_use.pop_first().expect("a first entry");
+            self.dialogues.remove(&key);
+        }
+    }
+
+    /// How many conversations it holds.
+    pub fn len(&self) -> usize {
+        self.dialogues.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dialogues.is_empty()
+    }
+}
+
+/// The bytes one stored conversation costs at most, beyond the hash map's
+/// and the eviction tree's own per-slot overhead: the key, the dialogue with
+/// a full `shown` list, and the use stamps.
+pub fn bytes_per_conversation<K>() -> usize {
+    std::mem::size_of::<(K, (Dialogue, u64))>()
+        + MAX_SHOWN * std::mem::size_of::<u32>()
+        + std::mem::size_of::<(u64, K)>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn engine() -> &'static Engine {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        ENGINE.get_or_init(|| Engine::embedded().unwrap())
+    }
+
+    /// Runs a conversation, one message a minute; returns each reply.
+    fn talk(lang: Lang, messages: &[&str]) -> Vec<Reply> {
+        let mut dialogue: Option<Dialogue> = None;
+        let mut replies = Vec::new();
+        for (minute, text) in messages.iter().enumerate() {
+            let turn = respond(engine(), dialogue.as_ref(), text, lang, minute as u64 * 60);
+            replies.push(turn.reply);
+            dialogue = Some(turn.dialogue);
+        }
+        replies
+    }
+
+    fn intents(replies: &[Reply]) -> Vec<Option<&str>> {
+        replies.iter().map(|r| r.intent.as_deref()).collect()
+    }
+
+    #[test]
+    fn a_message_that_names_its_own_topic_ignores_the_context() {
+        let replies = talk(
+            Lang::En,
+            &[
+                "what will korea do with kazakhstan",
+                "what are the four pillars",
+            ],
+        );
+        assert_eq!(intents(&replies), [Some("kazakhstan"), Some("pillars")]);
+    }
+
+    #[test]
+    fn a_bare_new_entity_asks_the_same_about_it_in_every_language() {
+        for (lang, first, then, expected) in [
+            (
+                Lang::En,
+                "what will korea do with kazakhstan",
+                "and turkmenistan?",
+                "turkmenistan",
+            ),
+            (
+                Lang::Ru,
+                "что Корея будет делать в Казахстане?",
+                "а с Кыргызстаном?",
+                "kyrgyzstan",
+            ),
+            (
+                Lang::Ko,
+                "한국이 카자흐스탄이랑 뭐 해?",
+                "타지키스탄은?",
+                "tajikistan",
+            ),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(intents(&replies)[1], Some(expected), "{lang}: {then}");
+        }
+    }
+
+    #[test]
+    fn a_bare_question_word_asks_about_the_last_topic() {
+        for (lang, first, then) in [
+            (Lang::En, "when is the korea-central asia summit?", "where?"),
+            (Lang::Ru, "когда саммит корея центральная азия", "а где?"),
+            (Lang::Ko, "한-중앙아시아 정상회의 언제 열려요?", "어디서?"),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(
+                intents(&replies)[1],
+                Some("korea-central-asia-summit"),
+                "{lang}: {then}"
+            );
+        }
+    }
+
+    #[test]
+    fn how_much_asks_the_part_of_the_topic_that_answers_how_much() {
+        for (lang, first, then) in [
+            (Lang::En, "tell me about the ODA pillar", "how much?"),
+            (
+                Lang::Ru,
+                "расскажи про официальную помощь развитию",
+                "а сколько?",
+            ),
+            (
+                Lang::Ko,
+                "중앙아시아에는 어떤 광물이 있어요?",
+                "매장량은 얼마나 돼?",
+            ),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert!(replies[0].intent.is_some(), "{lang}");
+            assert_eq!(
+                replies[1].intent.as_deref(),
+                Some("figures"),
+                "{lang}: {then}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_question_word_no_neighbour_answers_goes_to_the_entry_that_answers_it() {
+        // No neighbour of the pillars says why; "why Central Asia" does.
+        for (lang, then) in [(Lang::En, "why?"), (Lang::Ru, "зачем?"), (Lang::Ko, "왜?")] {
+            let replies = talk(lang, &["what are the four pillars", then]);
+            assert_eq!(
+                replies[1].intent.as_deref(),
+                Some("strategic-importance"),
+                "{lang}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_question_word_with_words_the_knowledge_base_lacks_is_not_bare() {
+        // "When was it founded?" asks what the source does not say: no
+        // neighbour's "when" answers it.
+        for (lang, then) in [
+            (Lang::En, "when was it founded?"),
+            (Lang::En, "who is their president?"),
+        ] {
+            let replies = talk(lang, &["what will korea do with kazakhstan", then]);
+            assert_ne!(
+                replies[1].outcome,
+                Outcome::Answer,
+                "{then}: {:?}",
+                replies[1].intent
+            );
+        }
+        let replies = talk(Lang::En, &["what will korea do with kazakhstan", "when?"]);
+        assert_eq!(replies[1].intent.as_deref(), Some("state-visits"));
+    }
+
+    #[test]
+    fn a_follow_up_is_never_answered_with_small_talk() {
+        let replies = talk(Lang::Ko, &["김태효가 누구야?", "그 사람이 뭐라고 했는데?"]);
+        assert_ne!(replies[1].intent.as_deref(), Some("identity"));
+        // Small talk that names itself is still small talk.
+        let replies = talk(Lang::En, &["what are the four pillars", "thank you"]);
+        assert_eq!(replies[1].intent.as_deref(), Some("thanks"));
+    }
+
+    #[test]
+    fn a_question_word_only_the_topic_answers_is_answered_by_the_topic() {
+        let replies = talk(
+            Lang::En,
+            &["tell me about the korea-central asia summit", "where?"],
+        );
+        assert_eq!(
+            replies[0].intent.as_deref(),
+            Some("korea-central-asia-summit")
+        );
+        assert_eq!(
+            replies[1].intent.as_deref(),
+            Some("korea-central-asia-summit")
+        );
+    }
+
+    #[test]
+    fn the_same_bare_question_word_alone_is_not_read_as_about_the_summit() {
+        let alone = talk(Lang::En, &["where?"]);
+        assert_ne!(
+            alone[0].intent.as_deref(),
+            Some("korea-central-asia-summit")
+        );
+    }
+
+    #[test]
+    fn tell_me_more_gives_the_next_detail_and_never_the_same_text_twice() {
+        for (lang, more) in [
+            (Lang::En, "tell me more"),
+            (Lang::Ru, "подробнее"),
+            (Lang::Ko, "더 알려줘"),
+        ] {
+            // Two quotes, three related topics, then "that is all".
+            let mut messages = vec!["what will korea do with kazakhstan"];
+            messages.extend([more; 6]);
+            let replies = talk(lang, &messages);
+            let texts: Vec<String> = replies.iter().map(Reply::to_plain).collect();
+            for (i, text) in texts.iter().enumerate() {
+                assert!(
+                    !texts[..i].contains(text),
+                    "{lang}: reply {i} repeats: {text}"
+                );
+            }
+            // The first "more" is about the topic itself: a source quote.
+            assert_eq!(replies[1].intent.as_deref(), Some("kazakhstan"), "{lang}");
+            assert!(replies[1].body.contains("Kazakhstan"), "{lang}");
+            // Then its related topics, and finally an honest "that is all".
+            let kazakhstan = engine().kb().by_id("kazakhstan").unwrap();
+            let related: Vec<&str> = kazakhstan
+                .related
+                .iter()
+                .map(|&r| engine().kb().entry(r).id.as_str())
+                .collect();
+            assert!(
+                related.contains(&replies[3].intent.as_deref().unwrap()),
+                "{lang}"
+            );
+            let last = replies.last().unwrap();
+            assert_eq!(last.outcome, Outcome::Fallback, "{lang}");
+            assert!(!last.related.is_empty(), "{lang}");
+        }
+    }
+
+    #[test]
+    fn more_is_recognised_only_when_it_asks_nothing_else() {
+        for text in [
+            "more",
+            "tell me more",
+            "more pls",
+            "подробнее",
+            "Расскажи подробнее",
+            "더 알려줘",
+            "자세히 알려줘",
+            "batafsil",
+        ] {
+            assert!(is_more(text), "{text}");
+        }
+        for text in [
+            "",
+            "more about the pillars",
+            "подробнее про второе",
+            "what is more important",
+        ] {
+            assert!(!is_more(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_ordinal_picks_from_the_last_list_in_every_language() {
+        for (lang, first, then, expected) in [
+            (
+                Lang::En,
+                "what are the four pillars",
+                "and the second?",
+                "pillar-oda",
+            ),
+            (
+                Lang::Ru,
+                "какие четыре направления у инициативы",
+                "расскажи про первое",
+                "pillar-resources",
+            ),
+            (
+                Lang::Ko,
+                "4대 기둥이 뭐야?",
+                "세 번째 건 뭐예요?",
+                "pillar-exchange",
+            ),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(intents(&replies)[1], Some(expected), "{lang}: {then}");
+        }
+        // The list is remembered past one of its items.
+        let replies = talk(
+            Lang::En,
+            &[
+                "what are the four pillars",
+                "the first one?",
+                "and the fourth?",
+            ],
+        );
+        assert_eq!(intents(&replies)[2], Some("pillar-networking"));
+    }
+
+    #[test]
+    fn the_others_are_the_list_the_topic_belongs_to() {
+        let replies = talk(
+            Lang::En,
+            &["tell me about the ODA pillar", "what about the other ones?"],
+        );
+        assert_eq!(intents(&replies)[1], Some("pillars"));
+        let replies = talk(Lang::Ru, &["что с Таджикистаном?", "а с остальными что?"]);
+        let others = intents(&replies)[1];
+        assert!(
+            matches!(others, Some("countries" | "tailored-cooperation")),
+            "{others:?}"
+        );
+    }
+
+    #[test]
+    fn more_after_a_reply_that_did_not_answer_asks_what_about() {
+        let replies = talk(
+            Lang::En,
+            &["what are the four pillars", "energy", "tell me more"],
+        );
+        assert_ne!(replies[1].outcome, Outcome::Answer, "{:?}", replies[1]);
+        assert_eq!(replies[2].body, dialogue_texts(Lang::En).more_no_topic);
+    }
+
+    #[test]
+    fn a_follow_up_never_repeats_the_answer_on_screen() {
+        for (lang, first, then) in [
+            (Lang::En, "what are the four pillars", "and why?"),
+            (
+                Lang::Ru,
+                "какие четыре направления у инициативы",
+                "а когда?",
+            ),
+            (Lang::Ko, "4대 기둥이 뭐야?", "누가?"),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(replies[0].intent.as_deref(), Some("pillars"), "{lang}");
+            assert_ne!(
+                replies[1].intent.as_deref(),
+                Some("pillars"),
+                "{lang}: {then}"
+            );
+        }
+    }
+
+    #[test]
+    fn more_without_a_topic_asks_what_about() {
+        let replies = talk(Lang::Ru, &["подробнее"]);
+        assert_eq!(replies[0].body, dialogue_texts(Lang::Ru).more_no_topic);
+        assert!(!replies[0].related.is_empty());
+    }
+
+    #[test]
+    fn pronouns_point_at_the_last_topic() {
+        let replies = talk(
+            Lang::En,
+            &[
+                "when is the korea-central asia summit?",
+                "has it already happened?",
+            ],
+        );
+        assert_eq!(replies[1].intent.as_deref(), Some("summit-status"));
+        let replies = talk(
+            Lang::Ru,
+            &["куда ездил юн сок ёль в июне 2024", "что там подписали?"],
+        );
+        assert_eq!(replies[1].intent.as_deref(), Some("agreements"));
+    }
+
+    #[test]
+    fn off_topic_follow_ups_are_still_declined() {
+        let replies = talk(
+            Lang::En,
+            &[
+                "what will korea do with kazakhstan",
+                "how many people live in kazakhstan",
+            ],
+        );
+        assert_eq!(replies[1].outcome, Outcome::Fallback);
+        assert_eq!(replies[1].intent, None);
+    }
+
+    #[test]
+    fn small_talk_keeps_the_topic() {
+        let replies = talk(
+            Lang::En,
+            &["what are the four pillars", "thanks", "tell me more"],
+        );
+        assert_eq!(replies[1].intent.as_deref(), Some("thanks"));
+        assert_eq!(replies[2].intent.as_deref(), Some("pillars"));
+    }
+
+    #[test]
+    fn a_reply_to_an_answer_takes_its_topic_from_the_title() {
+        let kb = engine().kb();
+        for lang in Lang::ALL {
+            let answer = engine().answer_for("pillars", lang).unwrap();
+            let first_line = answer.to_plain().lines().next().unwrap().to_owned();
+            assert_eq!(
+                topic_titled(engine(), &first_line),
+                kb.find("pillars"),
+                "{lang}"
+            );
+        }
+        assert_eq!(
+            topic_titled(engine(), "Hello"),
+            None,
+            "small talk has no title"
+        );
+        assert_eq!(topic_titled(engine(), "  "), None);
+    }
+
+    #[test]
+    fn a_conversation_idle_for_fifteen_minutes_starts_afresh() {
+        let first = respond(engine(), None, "what are the four pillars", Lang::En, 1_000);
+        let soon = respond(
+            engine(),
+            Some(&first.dialogue),
+            "more",
+            Lang::En,
+            1_000 + IDLE_EXPIRY_SECS - 1,
+        );
+        assert_eq!(soon.reply.intent.as_deref(), Some("pillars"));
+        let late = respond(
+            engine(),
+            Some(&first.dialogue),
+            "more",
+            Lang::En,
+            1_000 + IDLE_EXPIRY_SECS,
+        );
+        assert_eq!(late.reply.body, dialogue_texts(Lang::En).more_no_topic);
+    }
+
+    #[test]
+    fn the_store_forgets_idle_conversations() {
+        let mut store: DialogueStore<u64> = DialogueStore::with_cap(10);
+        let d = Dialogue::about(engine(), 0, 100);
+        store.put(1, d.clone(), 100);
+        assert!(store.get(&1, 100 + IDLE_EXPIRY_SECS - 1).is_some());
+        assert!(store.get(&1, 100 + IDLE_EXPIRY_SECS).is_none());
+        assert!(store.is_empty());
+        // Idle ones are also dropped when another conversation is stored.
+        store.put(2, d.clone(), 100);
+        let mut later = d;
+        later.touched = 100 + IDLE_EXPIRY_SECS;
+        store.put(3, later, 100 + IDLE_EXPIRY_SECS);
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn the_store_drops_the_least_recently_used_when_full() {
+        let mut store: DialogueStore<u64> = DialogueStore::with_cap(3);
+        for key in 1..=3 {
+            store.put(key, Dialogue::about(engine(), key as usize, 0), 0);
+        }
+        // 1 is used again, so 2 is now the least recently used.
+        let one = store.get(&1, 0).unwrap();
+        store.put(1, one, 0);
+        store.put(4, Dialogue::about(engine(), 4, 0), 0);
+        assert_eq!(store.len(), 3);
+        assert!(store.get(&2, 0).is_none());
+        for key in [1, 3, 4] {
+            assert!(store.get(&key, 0).is_some(), "{key}");
+        }
+        let mut many: DialogueStore<u64> = DialogueStore::with_cap(100);
+        for key in 0..10_000 {
+            many.put(key, Dialogue::about(engine(), 1, 0), 0);
+        }
+        assert_eq!(many.len(), 100);
+        assert_eq!(DialogueStore::<u64>::with_cap(0).cap, 1);
+    }
+
+    #[test]
+    fn a_conversation_costs_at_most_a_hundred_and_fifty_bytes_plus_map_slots() {
+        assert!(
+            std::mem::size_of::<Dialogue>() <= 64,
+            "{}",
+            std::mem::size_of::<Dialogue>()
+        );
+        assert!(
+            bytes_per_conversation::<u64>() <= 150,
+            "{}",
+            bytes_per_conversation::<u64>()
+        );
+        // "shown" never grows past its cap.
+        let mut d = Dialogue::default();
+        for item in 0..100 {
+            d.show(item);
+        }
+        assert_eq!(d.shown.len(), MAX_SHOWN);
+    }
+}
