@@ -49,6 +49,11 @@ pub struct TurnCase {
     /// `first`, `entity`, `question-word`, `pronoun`, `more`, `own-topic`,
     /// `off-topic`.
     pub rule: String,
+    /// What a right reply says, in the words of the blind set's writer (who
+    /// never saw the knowledge base): kept for whoever reads a failure, not
+    /// used in scoring.
+    #[serde(default)]
+    pub expect: Option<String>,
 }
 
 /// Does this line hold a dialogue (rather than a single question)?
@@ -306,7 +311,19 @@ mod tests {
             intent: intent.map(Into::into),
             accept: Vec::new(),
             rule: rule.into(),
+            expect: None,
         }
+    }
+
+    #[test]
+    fn a_turn_may_say_what_a_right_reply_says() {
+        let line = r#"{"q":"when?","intent":"state-visits","rule":"question-word","expect":"June 10-15, 2024"}"#;
+        let turn: TurnCase = serde_json::from_str(line).unwrap();
+        assert_eq!(turn.expect.as_deref(), Some("June 10-15, 2024"));
+        assert!(
+            serde_json::from_str::<TurnCase>(r#"{"q":"x","intent":null,"rule":"first","exp":1}"#)
+                .is_err()
+        );
     }
 
     #[test]

@@ -45,6 +45,12 @@ impl Stemmers {
         if let Some(english) = english_question_word(token) {
             return Cow::Borrowed(english);
         }
+        // English question words stay whole, so that they are the terms the
+        // Russian and Korean ones translate to: Snowball stems "why" to
+        // "whi", and "почему" (read as "why") would never meet it.
+        if crate::lexicon::is_english_question_word(token) {
+            return Cow::Borrowed(token);
+        }
         if let Some(english) = english_loanword(token) {
             return self.english.stem(english);
         }
@@ -278,6 +284,16 @@ pub fn korean_stem(token: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn english_question_words_are_the_terms_foreign_ones_translate_to() {
+        let stemmers = Stemmers::new();
+        for (english, foreign) in [("why", "почему"), ("why", "왜"), ("when", "когда")]
+        {
+            assert_eq!(stemmers.term(english), english);
+            assert_eq!(stemmers.term(foreign), english);
+        }
+    }
+
     use super::*;
 
     #[test]
