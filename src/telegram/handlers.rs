@@ -65,6 +65,7 @@ pub trait Api:
         GetUpdates: Send + Sync,
         GetWebhookInfo: Send + Sync,
         DeleteWebhook: Send + Sync,
+        SetWebhook: Send + Sync,
         SetMyCommands: Send + Sync,
         SendMessage: Send + Sync,
         EditMessageText: Send + Sync,
@@ -84,6 +85,7 @@ impl<T> Api for T where
             GetUpdates: Send + Sync,
             GetWebhookInfo: Send + Sync,
             DeleteWebhook: Send + Sync,
+            SetWebhook: Send + Sync,
             SetMyCommands: Send + Sync,
             SendMessage: Send + Sync,
             EditMessageText: Send + Sync,
@@ -369,8 +371,10 @@ fn lang_prefs(msg: &Message, pins: &PinStore) -> LangPrefs {
     }
 }
 
-/// Logs what was asked about and how it went: never the text, never who.
+/// Logs what was asked about and how it went (never the text, never who),
+/// and counts it in the metrics.
 fn log_outcome(kind: &str, place: Place, reply: &Reply) {
+    super::telemetry::count_reply(reply);
     log::info!(
         "{kind} in {place} chat: lang={} outcome={} intent={} score={:.2}",
         reply.lang,
