@@ -15,7 +15,9 @@
 //! - Updates of one chat run in arrival order: each waits for the previous
 //!   update of its chat (keyed by chat, else by user for inline queries); other
 //!   chats run concurrently. This is the ordering teloxide's dispatcher gives.
-//! - [`Runner::drain`] waits, bounded, for everything in flight at shutdown.
+//! - [`Runner::drain`] waits, bounded, for everything in flight at shutdown,
+//!   then drops what is left: those updates stay unfinished, so they are not
+//!   confirmed and Telegram delivers them again to the next run.
 //!
 //! The handler tree, its dependencies (`Me`, the requester, [`Ctx`]) and the
 //! handling of its results (errors logged, unhandled kinds noted at debug
@@ -56,9 +58,10 @@ impl Done {
         *self.0.borrow()
     }
 
-    /// Waits until the handler finished (or its task is gone).
-    pub async fn wait(mut self) {
-        let _ = self.0.wait_for(|finished| *finished).await;
+    /// Waits until the handler finished or was given up on; true if it
+    /// finished.
+    pub async fn wait(mut self) -> bool {
+        self.0.wait_for(|finished| *finished).await.is_ok()
     }
 }
 
@@ -74,6 +77,8 @@ pub struct Runner {
     tails: Mutex<HashMap<i64, Done>>,
     /// How many updates are submitted and not finished.
     in_flight: watch::Sender<usize>,
+    /// Set when shutdown stops waiting: handlers still running are dropped.
+    abandoned: watch::Sender<bool>,
 }
 
 impl Runner {
@@ -88,6 +93,7 @@ impl Runner {
             health,
             tails: Mutex::new(HashMap::new()),
             in_flight: watch::channel(0).0,
+            abandoned: watch::channel(false).0,
         })
     }
 
@@ -111,17 +117,29 @@ impl Runner {
         self.in_flight.send_modify(|n| *n += 1);
         let runner = Arc::clone(self);
         let arrived = Instant::now();
+        let mut abandoned = self.abandoned.subscribe();
         tokio::spawn(async move {
-            if let Some(previous) = previous {
-                previous.wait().await;
-            }
-            let scope = Scope::new(Arc::clone(&runner.health));
-            let ((), sent) = scope.run(runner.handle(update)).await;
-            if sent {
-                telemetry::observe_reply(arrived.elapsed());
+            let work = async {
+                if let Some(previous) = previous {
+                    previous.wait().await;
+                }
+                let scope = Scope::new(Arc::clone(&runner.health));
+                scope.run(runner.handle(update)).await
+            };
+            tokio::select! {
+                ((), sent) = work => {
+                    if sent {
+                        telemetry::observe_reply(arrived.elapsed());
+                    }
+                    // Before the count drops, so that a drained runner has
+                    // every finished update marked.
+                    finished.send_replace(true);
+                }
+                // Given up at shutdown: `finished` is dropped unset, so the
+                // update is not confirmed and Telegram sends it again.
+                _ = abandoned.wait_for(|gone| *gone) => {}
             }
             runner.in_flight.send_modify(|n| *n -= 1);
-            finished.send_replace(true);
         });
         done
     }
@@ -131,12 +149,18 @@ impl Runner {
         self.in_flight.subscribe()
     }
 
-    /// Waits until nothing is in flight, at most `grace`. True if drained.
+    /// Waits until nothing is in flight, at most `grace`; then drops the
+    /// handlers still running (their updates stay unfinished). True if
+    /// everything finished.
     pub async fn drain(&self, grace: Duration) -> bool {
         let mut in_flight = self.in_flight();
-        tokio::time::timeout(grace, in_flight.wait_for(|n| *n == 0))
+        let drained = tokio::time::timeout(grace, in_flight.wait_for(|n| *n == 0))
             .await
-            .is_ok()
+            .is_ok();
+        if !drained {
+            self.abandoned.send_replace(true);
+        }
+        drained
     }
 
     async fn handle(&self, update: Update) {

@@ -90,9 +90,13 @@ async fn take_update(
             return StatusCode::BAD_REQUEST;
         }
     };
-    // Answered only when the handler finished: see the module docs.
-    runner.submit(update).wait().await;
-    StatusCode::OK
+    // Answered only when the handler finished: see the module docs. One
+    // given up on at shutdown gets 503, so Telegram sends it again.
+    if runner.submit(update).wait().await {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
 }
 
 /// Registers the webhook with Telegram: the URL, the update kinds, the secret.

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod client;
 pub mod fixtures;
 pub mod html;
 pub mod mock;
@@ -18,7 +19,7 @@ use ksilk::lang::Lang;
 use ksilk::reply::{Choice, Outcome, Reply};
 use ksilk::telegram::delivery::RetryPolicy;
 use ksilk::telegram::handlers::Api;
-use ksilk::telegram::{Brain, Options, StartError};
+use ksilk::telegram::{Brain, Http, Options, StartError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -202,9 +203,20 @@ impl Running {
 
     /// Starts the bot without waiting (for startup-failure tests).
     pub fn spawn<R: Api>(bot: R, brain: Arc<dyn Brain>, options: Options) -> Running {
+        Self::spawn_with(bot, brain, options, None)
+    }
+
+    /// Starts the bot with an HTTP listener (webhook or metrics), without
+    /// waiting.
+    pub fn spawn_with<R: Api>(
+        bot: R,
+        brain: Arc<dyn Brain>,
+        options: Options,
+        http: Option<Http>,
+    ) -> Running {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            ksilk::telegram::serve(bot, brain, options, async {
+            ksilk::telegram::serve_with(bot, brain, options, http, async {
                 let _ = stopped.await;
             })
             .await
