@@ -305,3 +305,32 @@ async fn the_binary_drains_replies_in_flight_on_sigterm_and_exits_0() {
     assert!(has("SIGTERM received"), "{lines:#?}");
     assert!(has("stopped @ksilk_test_bot cleanly"), "{lines:#?}");
 }
+
+#[test]
+fn the_binary_refuses_webhook_mode_without_a_valid_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    for secret in [None, Some("has spaces in it")] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ksilk"));
+        command
+            .arg("run")
+            .current_dir(dir.path())
+            .env_remove("KSILK_KB")
+            .env_remove("KSILK_WEBHOOK_SECRET")
+            .env("TELOXIDE_TOKEN", TOKEN)
+            .env("KSILK_WEBHOOK_URL", "https://bot.example.org/tg")
+            .stdin(Stdio::null());
+        if let Some(secret) = secret {
+            command.env("KSILK_WEBHOOK_SECRET", secret);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+        assert!(lines[0].contains("KSILK_WEBHOOK_SECRET"), "{}", lines[0]);
+        assert!(lines[0].contains("1-256"), "{}", lines[0]);
+        if let Some(secret) = secret {
+            assert!(!lines[0].contains(secret), "{}", lines[0]);
+        }
+    }
+}

@@ -177,3 +177,17 @@ async fn a_refused_set_webhook_is_a_startup_error() {
     assert!(err.to_string().contains("setWebhook"), "{err}");
     assert!(!err.to_string().contains(SECRET));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_in_polling_mode_deletes_the_webhook() {
+    let mock = Mock::start().await;
+    let (webhook, _) = webhook_bot(&mock).await;
+    webhook.stop().await;
+    assert_eq!(mock.webhook_url(), URL, "the webhook outlives a restart");
+    let polling = Running::start(&mock, engine(), fast_options()).await;
+    assert_eq!(mock.calls_to("deleteWebhook").len(), 1);
+    assert_eq!(mock.webhook_url(), "");
+    mock.push(fixtures::private_text(6300, "/pillars"));
+    mock.wait_sent(1, PATIENCE).await;
+    polling.stop().await;
+}
