@@ -24,8 +24,9 @@
 //! - [`chat`]: the offline terminal conversation (`ksilk chat`).
 //! - [`cli`]: argument parsing and the subcommands (`run`, `chat`, `ask`,
 //!   `check`, `eval`).
-//! - [`telegram`]: the teloxide front end (long polling, commands, groups,
-//!   inline mode, buttons, per-chat language, flood limits).
+//! - [`telegram`]: the teloxide front end (long polling or a webhook,
+//!   commands, groups, inline mode, buttons, per-chat language, flood limits,
+//!   `/healthz` and `/metrics`, a shutdown that drains).
 //!
 //! The brain's modules are also re-exported at the top (`ksilk::kb`,
 //! `ksilk::matcher`, ...), the paths the tests and tools use.

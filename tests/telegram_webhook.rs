@@ -191,3 +191,50 @@ async fn starting_in_polling_mode_deletes_the_webhook() {
     mock.wait_sent(1, PATIENCE).await;
     polling.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_webhook_replies_in_flight_and_refuses_new_ones() {
+    let mock = Mock::start().await;
+    let (running, addr) = webhook_bot(&mock).await;
+    mock.delay("sendMessage", Duration::from_secs(1));
+    let mut posts = Vec::new();
+    for chat in 6400..6403 {
+        let (update, _) = mock.prepare(fixtures::private_text(chat, "/pillars"));
+        posts.push(tokio::spawn(async move {
+            post_update(addr, &update, Some(SECRET)).await.status
+        }));
+    }
+    mock.wait_until("three sends in flight", PATIENCE, |m| {
+        m.arrived("sendMessage") == 3
+    })
+    .await;
+    let stopping = tokio::spawn(running.stop());
+    // Once stopping, a new update is refused with 503 (Telegram resends it).
+    let (late, _) = mock.prepare(fixtures::private_text(6404, "/pillars"));
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        match client::request(
+            addr,
+            "POST",
+            "/tg/hook",
+            &[("X-Telegram-Bot-Api-Secret-Token", SECRET)],
+            &late.to_string(),
+        )
+        .await
+        {
+            Ok(response) if response.status == 503 => break,
+            // Not stopping yet: that one is answered like any other.
+            Ok(response) => assert_eq!(response.status, 200),
+            Err(e) => panic!("the listener closed before refusing: {e}"),
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never refused");
+    }
+    for post in posts {
+        assert_eq!(post.await.unwrap(), 200, "answered after its reply");
+    }
+    stopping.await.unwrap();
+    let replied: Vec<i64> = mock.sent().iter().map(|s| s.chat_id).collect();
+    for chat in 6400..6403 {
+        assert!(replied.contains(&chat), "{replied:?}");
+    }
+}

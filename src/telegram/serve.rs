@@ -144,15 +144,10 @@ where
             bot = bot.set_api_url(url);
         }
         let http = Http::bind(&settings.mode).await?;
-        serve_with(
-            throttled(bot, flood_limits()),
-            brain,
-            options,
-            http,
-            shutdown,
-        )
-        .await
-        // The store's flush goes here, once the bot has stopped answering.
+        let bot = throttled(bot, flood_limits());
+        let served = serve_with(bot, brain, options, http, shutdown).await;
+        // The bot has stopped answering: flush the store here, before exit.
+        served
     });
     // Tasks still running (a throttle worker, an abandoned handler) must not
     // hold the process open past the shutdown deadline.
