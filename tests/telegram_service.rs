@@ -334,3 +334,41 @@ fn the_binary_refuses_webhook_mode_without_a_valid_secret() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chats_updates_are_answered_in_order_while_other_chats_run_alongside() {
+    let _turn = serial().await;
+    let mock = Mock::start().await;
+    let (running, _) = polling_bot(&mock, fast_options()).await;
+    // Every send takes a while, so concurrent handling would finish in any order.
+    mock.delay("sendMessage", Duration::from_millis(300));
+    let commands = ["/pillars", "/countries", "/about", "/summit"];
+    for command in commands {
+        mock.push(fixtures::private_text(7500, command));
+    }
+    // Another chat is not queued behind the first one.
+    mock.push(fixtures::private_text(7501, "/pillars"));
+    mock.wait_until("every answer", PATIENCE, |m| m.sent().len() >= 5)
+        .await;
+    let sent = mock.sent();
+    let first_chat: Vec<usize> = sent
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.chat_id == 7500)
+        .map(|(i, _)| i)
+        .collect();
+    let other = sent.iter().position(|s| s.chat_id == 7501).unwrap();
+    assert!(other < first_chat[3], "chat 7501 waited for chat 7500");
+    let expected: Vec<String> = ["pillars", "countries"]
+        .iter()
+        .map(|id| support::shown(&engine().answer_for(id, Lang::En).unwrap()))
+        .collect();
+    let texts: Vec<&str> = first_chat.iter().map(|&i| sent[i].text.as_str()).collect();
+    assert_eq!(texts[..2], [expected[0].as_str(), expected[1].as_str()]);
+    assert_eq!(
+        texts[2],
+        support::shown(&engine().about(Lang::En)),
+        "in the order asked"
+    );
+    running.stop().await;
+}

@@ -192,7 +192,7 @@ impl<R: Api> Poller<R> {
                 Ok(updates) => {
                     failures = 0;
                     self.health.record_call(true);
-                    self.take(updates);
+                    self.take(updates, offset);
                 }
                 Err(error) => {
                     self.health.record_call(false);
@@ -214,9 +214,16 @@ impl<R: Api> Poller<R> {
         }
     }
 
-    fn take(&mut self, updates: Vec<Update>) {
+    fn take(&mut self, updates: Vec<Update>, asked: i32) {
         for update in updates {
             let id = update.id.0;
+            if i64::from(id) < i64::from(asked) {
+                // Below the offset asked for, so not a re-fetch: Telegram
+                // picks a new random id sequence after a week without
+                // updates. Follow it rather than skip it as known.
+                log::info!("Telegram restarted its update ids at {id}");
+                self.next_new = id;
+            }
             if id < self.next_new {
                 // Fetched before and still in flight (or finished after an
                 // earlier one that is not): already handled here.
