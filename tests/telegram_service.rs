@@ -372,3 +372,73 @@ async fn a_chats_updates_are_answered_in_order_while_other_chats_run_alongside()
     );
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_a_webhook_and_stops_on_sigterm() {
+    let _turn = serial().await;
+    let mock = Mock::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "binary-webhook-secret";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ksilk"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env_remove("KSILK_KB")
+        .env_remove("KSILK_METRICS_LISTEN")
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", mock.url().as_str())
+        .env("KSILK_WEBHOOK_URL", "https://bot.example.org/tg")
+        .env("KSILK_WEBHOOK_SECRET", secret)
+        .env("KSILK_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(Vec::<String>::new()));
+    let pipe = child.stderr.take().unwrap();
+    let sink = Arc::clone(&stderr);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    mock.wait_until("setWebhook", PATIENCE, |m| !m.webhook_url().is_empty())
+        .await;
+    let addr: SocketAddr = {
+        let lines = stderr.lock().unwrap().clone();
+        let line = lines
+            .iter()
+            .find(|l| l.contains("listening on"))
+            .unwrap_or_else(|| panic!("{lines:#?}"));
+        let after = line.split("listening on ").nth(1).unwrap();
+        after.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    wait_health(addr, 200).await;
+    let (update, _) = mock.prepare(fixtures::private_text(7600, "/pillars"));
+    let response = client::request(
+        addr,
+        "POST",
+        "/tg",
+        &[("X-Telegram-Bot-Api-Secret-Token", secret)],
+        &update.to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(mock.sent_to(7600).len(), 1, "answered before the 200");
+    assert_eq!(mock.polls_started(), 0, "no polling in webhook mode");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    let lines = stderr.lock().unwrap().clone();
+    assert!(status.success(), "exit {status:?}: {lines:#?}");
+    for line in &lines {
+        assert!(!line.contains(secret), "secret printed: {line}");
+    }
+}

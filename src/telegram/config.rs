@@ -190,14 +190,21 @@ impl Settings {
         };
         let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mode = match set("KSILK_WEBHOOK_URL") {
-            Some(raw) => Mode::Webhook {
-                url: parse_webhook_url(raw.trim())?,
-                secret: WebhookSecret::parse(lookup("KSILK_WEBHOOK_SECRET").as_deref())?,
-                listen: parse_listen(
-                    "KSILK_LISTEN",
-                    set("KSILK_LISTEN").as_deref().unwrap_or(DEFAULT_LISTEN),
-                )?,
-            },
+            Some(raw) => {
+                if set("KSILK_METRICS_LISTEN").is_some() {
+                    log::warn!(
+                        "KSILK_METRICS_LISTEN is ignored in webhook mode: /healthz and /metrics are served on KSILK_LISTEN"
+                    );
+                }
+                Mode::Webhook {
+                    url: parse_webhook_url(raw.trim())?,
+                    secret: WebhookSecret::parse(lookup("KSILK_WEBHOOK_SECRET").as_deref())?,
+                    listen: parse_listen(
+                        "KSILK_LISTEN",
+                        set("KSILK_LISTEN").as_deref().unwrap_or(DEFAULT_LISTEN),
+                    )?,
+                }
+            }
             None => Mode::Polling {
                 metrics_listen: set("KSILK_METRICS_LISTEN")
                     .map(|raw| parse_listen("KSILK_METRICS_LISTEN", &raw))
