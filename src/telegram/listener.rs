@@ -58,7 +58,7 @@ pub const ALLOWED_UPDATES: [AllowedUpdate; 3] = [
 /// Longest wait for an update in flight to finish before polling anyway.
 pub const LAG_PAUSE: Duration = Duration::from_millis(250);
 /// Shortest gap between two polls while updates are in flight.
-const LAG_MIN_GAP: Duration = Duration::from_millis(50);
+const LAG_MIN_GAP: Duration = Duration::from_millis(10);
 
 /// Update kinds teloxide parses; anything else in an `Error` update is new.
 const KNOWN_KINDS: &[&str] = &[
