@@ -1,8 +1,9 @@
 //! Running as a service, in polling mode against the mock Bot API: `/healthz`
 //! follows Telegram's answers, `/metrics` counts what happened, shutdown
 //! finishes the replies in flight, and an update whose reply was never sent
-//! is not confirmed, so the next run answers it. The last test drives the real
-//! binary with SIGTERM.
+//! is not confirmed, so the next run answers it. The binary tests drive the
+//! real `ksilk run` with SIGTERM, in polling and in webhook mode (at TRACE, to
+//! check that the webhook secret never reaches a log line).
 //!
 //! The metrics are process-wide (one Prometheus recorder), so the tests in
 //! this binary run one at a time and compare before/after values.
@@ -389,7 +390,7 @@ async fn the_binary_serves_a_webhook_and_stops_on_sigterm() {
         .env("KSILK_WEBHOOK_URL", "https://bot.example.org/tg")
         .env("KSILK_WEBHOOK_SECRET", secret)
         .env("KSILK_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", "trace")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
