@@ -32,8 +32,9 @@
 //!   review`, and per-chat settings keyed by a keyed hash of the chat id.
 //! - [`cli`]: argument parsing and the subcommands (`run`, `chat`, `ask`,
 //!   `check`, `eval`, `review`).
-//! - [`telegram`]: the teloxide front end (long polling, commands, groups,
-//!   inline mode, buttons, per-chat language, flood limits).
+//! - [`telegram`]: the teloxide front end (long polling or a webhook,
+//!   commands, groups, inline mode, buttons, per-chat language, flood limits,
+//!   `/healthz` and `/metrics`, a shutdown that drains).
 //!
 //! The brain's modules are also re-exported at the top (`ksilk::kb`,
 //! `ksilk::matcher`, ...), the paths the tests and tools use.

@@ -127,11 +127,7 @@ fn fixtures_parse_as_teloxide_updates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn startup_registers_menus_and_asks_only_for_needed_updates() {
     let (mock, running) = support::bot_with_engine().await;
-    assert_eq!(
-        mock.calls_to("getMe").len(),
-        2,
-        "startup and the dispatcher"
-    );
+    assert_eq!(mock.calls_to("getMe").len(), 1, "once, at startup");
     let menus = mock.calls_to("setMyCommands");
     // One menu per language (the default is English) and scope; the detail
     // per language is checked in tests/telegram_lang.rs.

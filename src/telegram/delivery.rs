@@ -10,6 +10,9 @@
 //! and everything else (400s, "bot was blocked by the user") fails at once,
 //! because sending the same request again would fail the same way.
 //!
+//! Each attempt's outcome goes to [`telemetry`]: errors by code, retries, and
+//! the health of the bot whose update is being handled.
+//!
 //! A retried request can in principle be delivered twice (when the connection
 //! drops after Telegram acted on it). For a Q&A bot a rare duplicate answer is
 //! far better than a lost one, so that is the trade made here.
@@ -21,6 +24,7 @@ use teloxide::requests::{Output, Request};
 use teloxide::{ApiError, RequestError};
 
 use super::redact::describe;
+use super::telemetry;
 
 /// How hard [`deliver`] tries.
 #[derive(Debug, Clone, Copy)]
@@ -156,9 +160,13 @@ where
     loop {
         attempts += 1;
         let error = match request.send_ref().await {
-            Ok(output) => return Ok(output),
+            Ok(output) => {
+                telemetry::record_call(Ok(()));
+                return Ok(output);
+            }
             Err(error) => error,
         };
+        telemetry::record_call(Err(&error));
         let wait = match classify(&error) {
             Retry::After(wait) if flood_waits < policy.flood_waits => {
                 flood_waits += 1;
@@ -177,6 +185,7 @@ where
                 });
             }
         };
+        telemetry::count_retry();
         log::warn!(
             "{what} failed ({}); retrying in {} ms",
             describe(&error),

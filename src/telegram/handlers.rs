@@ -2,15 +2,15 @@
 //!
 //! The tree is small on purpose: messages, button presses and inline queries
 //! each have one endpoint, and everything else (edits, channel posts, polls,
-//! member updates) falls through to the dispatcher's default handler, which
-//! only logs at debug level. Each endpoint first *routes* the update (a pure
+//! member updates) falls through to the runner ([`super::runner`]), which
+//! only logs it at debug level. Each endpoint first *routes* the update (a pure
 //! decision: ignore, hint, command, question) and then *executes* it, so the
 //! rules for groups live in one readable function, [`route`].
 //!
-//! Two things protect the dispatcher. Every endpoint runs inside [`guarded`],
-//! which catches a panic (a panic in a teloxide handler kills that chat's
-//! worker, and the next update from the chat then panics the dispatcher), logs
-//! it, and still tells the user something went wrong. And every request goes
+//! Two things protect the bot. Every endpoint runs inside [`guarded`], which
+//! catches a panic (under teloxide's dispatcher a panic killed that chat's
+//! worker; the runner also catches it, but then the user would hear nothing),
+//! logs it, and still tells the user something went wrong. And every request goes
 //! through [`deliver`], so a transient Telegram failure is retried rather than
 //! lost, and a permanent one becomes a logged [`Failure`], never a crash.
 //!
@@ -67,6 +67,7 @@ pub trait Api:
         GetUpdates: Send + Sync,
         GetWebhookInfo: Send + Sync,
         DeleteWebhook: Send + Sync,
+        SetWebhook: Send + Sync,
         SetMyCommands: Send + Sync,
         SendMessage: Send + Sync,
         EditMessageText: Send + Sync,
@@ -86,6 +87,7 @@ impl<T> Api for T where
             GetUpdates: Send + Sync,
             GetWebhookInfo: Send + Sync,
             DeleteWebhook: Send + Sync,
+            SetWebhook: Send + Sync,
             SetMyCommands: Send + Sync,
             SendMessage: Send + Sync,
             EditMessageText: Send + Sync,
@@ -134,7 +136,7 @@ impl Ctx {
 
 pub type HandlerResult = Result<(), Failure>;
 
-/// The handler tree. `dptree` checks its types when the dispatcher is built.
+/// The handler tree. `dptree` checks its types when it is built (at startup).
 pub fn schema<R: Api>() -> UpdateHandler<Failure> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(message_endpoint::<R>))
@@ -179,7 +181,7 @@ async fn inline_endpoint<R: Api>(bot: R, query: InlineQuery, ctx: Arc<Ctx>) -> H
 }
 
 /// Runs a handler, turning a panic into a log line and a `recover` action,
-/// so one bad update never takes down the chat's worker or the dispatcher.
+/// so one bad update never goes unanswered or takes anything else down.
 pub async fn guarded<F, G>(label: &str, handler: F, recover: G) -> HandlerResult
 where
     F: Future<Output = HandlerResult> + Send,
@@ -397,8 +399,10 @@ fn lang_prefs(msg: &Message, pins: &PinStore) -> LangPrefs {
     }
 }
 
-/// Logs what was asked about and how it went: never the text, never who.
+/// Logs what was asked about and how it went (never the text, never who),
+/// and counts it in the metrics.
 fn log_outcome(kind: &str, place: Place, reply: &Reply) {
+    super::telemetry::count_reply(reply);
     log::info!(
         "{kind} in {place} chat: lang={} outcome={} intent={} score={:.2}",
         reply.lang,

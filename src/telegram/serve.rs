@@ -2,45 +2,54 @@
 //!
 //! [`run`] is the production entry point; it reads the environment, builds a
 //! `Throttle<Bot>` (Telegram's flood limits) and calls [`run_with`], which owns
-//! the runtime. [`serve`] is the async core that tests drive directly with a
-//! plain `Bot` pointed at a mock server and a shutdown future of their own.
+//! the runtime and binds the HTTP listener if the settings ask for one.
+//! [`serve_with`] is the async core that tests drive directly with a plain
+//! `Bot` pointed at a mock server, a listener of their own and a shutdown
+//! future; [`serve`] is the same without any HTTP listener.
 //!
-//! The sequence is: `getMe` (which proves the token and gives the username that
-//! group parsing needs), remove a webhook if one is set (long polling and a
-//! webhook cannot coexist), register the command menus, log `ready`, then
-//! dispatch until the shutdown future completes. Shutdown asks the dispatcher
-//! to stop: the listener drops its long poll, makes one last `getUpdates` to
-//! confirm everything it handed out, and the dispatcher waits for handlers in
-//! progress. That wait is bounded by [`Options::shutdown_grace`], so Ctrl-C or
-//! SIGTERM always ends the process within five seconds even if Telegram is
-//! slow, at the cost of the rare reply still in flight. Then the store, if
-//! there is one ([`run_with_store`]), writes what is queued and closes, for
-//! up to [`STORE_CLOSE_GRACE`].
+//! The sequence is: start the HTTP listener if any (`/healthz` answers 503
+//! "starting" until the bot is up), `getMe` (which proves the token and gives
+//! the username that group parsing needs), then in polling mode remove a
+//! webhook if one is set (long polling and a webhook cannot coexist), register
+//! the command menus, in webhook mode call `setWebhook`, log `ready`, and take
+//! updates until the shutdown future completes.
+//!
+//! Shutdown drains: the bot stops taking updates (the long poll is dropped; the
+//! webhook route answers 503, which Telegram retries later), waits for the
+//! replies in flight for at most [`Options::shutdown_grace`], then confirms to
+//! Telegram exactly the updates that were finished (see [`super::listener`])
+//! and stops the HTTP listener. So Ctrl-C or SIGTERM ends the process within
+//! about five seconds even if Telegram is slow, and an update whose reply was
+//! still in flight at the deadline is left unconfirmed for the next start.
+//! Then the store, if there is one ([`run_with_store`]), writes what is
+//! queued and closes, for up to [`STORE_CLOSE_GRACE`].
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::future::BoxFuture;
+use std::net::SocketAddr;
+
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::{Limits, Settings as ThrottleSettings};
-use teloxide::dispatching::Dispatcher;
-use teloxide::dptree;
-use teloxide::error_handlers::ErrorHandler;
 use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::prelude::*;
-use teloxide::types::{Me, UpdateKind};
-use teloxide::update_listeners::Polling;
+use teloxide::types::Me;
 use teloxide::{ApiError, RequestError};
+use tokio::net::TcpListener;
 
 use super::brain::Brain;
 use super::commands;
-use super::config::{Settings, StartError};
-use super::delivery::{Failure, RetryPolicy, deliver};
-use super::handlers::{Api, Ctx, schema};
-use super::listener::{ALLOWED_UPDATES, QuietPolling};
+use super::config::{Mode, Settings, StartError, WebhookSecret};
+use super::delivery::{RetryPolicy, deliver};
+use super::handlers::{Api, Ctx};
+use super::http::{self, Server};
+use super::listener::Poller;
 use super::prefs::{DEFAULT_CAP, PinStore};
 use super::redact::describe;
+use super::runner::Runner;
+use super::telemetry::{self, Health, Scope};
+use super::webhook;
 use crate::engine::Engine;
 use crate::store::{self, StoreConfig, StoreHandle};
 
@@ -165,12 +174,14 @@ where
         if let Some(url) = settings.api_url {
             bot = bot.set_api_url(url);
         }
+        let http = Http::bind(&settings.mode).await?;
         let bot = throttled(bot, flood_limits());
-        serve_with_store(bot, brain, options, store_for_bot, shutdown).await
+        serve_full(bot, brain, options, http, store_for_bot, shutdown).await
     });
     // Tasks still running (a throttle worker, an abandoned handler) must not
     // hold the process open past the shutdown deadline.
     runtime.shutdown_timeout(Duration::from_millis(200));
+    // The bot has stopped answering: what it queued for the store is written.
     if let Some(store) = store {
         store.close(STORE_CLOSE_GRACE);
     }
@@ -203,6 +214,7 @@ pub async fn start<R: Api>(
     bot: &R,
     brain: &dyn Brain,
     options: &Options,
+    polling: bool,
 ) -> Result<Me, StartError> {
     // A few quick retries only: at startup a persistent failure is usually a
     // wrong URL or no network, and the user should hear about it in seconds.
@@ -222,8 +234,15 @@ pub async fn start<R: Api>(
             "getMe returned a bot without a username".to_owned(),
         ));
     }
-    match deliver(&options.retry, "getWebhookInfo", bot.get_webhook_info()).await {
-        Ok(info) if info.url.is_some() => {
+    let webhook_info = if polling {
+        Some(deliver(&options.retry, "getWebhookInfo", bot.get_webhook_info()).await)
+    } else {
+        // setWebhook, after the menus, replaces whatever is set.
+        None
+    };
+    match webhook_info {
+        None => {}
+        Some(Ok(info)) if info.url.is_some() => {
             log::warn!("a webhook is set for this bot; removing it so that long polling works");
             if let Err(failure) =
                 deliver(&options.retry, "deleteWebhook", bot.delete_webhook()).await
@@ -231,8 +250,8 @@ pub async fn start<R: Api>(
                 log::warn!("{failure}");
             }
         }
-        Ok(_) => {}
-        Err(failure) => log::warn!("{failure}"),
+        Some(Ok(_)) => {}
+        Some(Err(failure)) => log::warn!("{failure}"),
     }
     for menu in commands::menus() {
         let mut request = bot.set_my_commands(menu.commands).scope(menu.scope);
@@ -252,53 +271,76 @@ pub async fn start<R: Api>(
     Ok(me)
 }
 
-/// Logs handler failures: expected ones (blocked by a user) at info, the
-/// rest at warn. Never an error level: the bot carries on either way.
-struct LogFailures;
+/// The HTTP listener [`serve_with`] runs: bound, with the webhook to register
+/// if in webhook mode.
+pub struct Http {
+    listener: TcpListener,
+    webhook: Option<(url::Url, WebhookSecret)>,
+}
 
-impl ErrorHandler<Failure> for LogFailures {
-    fn handle_error(self: Arc<Self>, failure: Failure) -> BoxFuture<'static, ()> {
-        if failure.is_expected() {
-            log::info!("{failure}");
-        } else {
-            log::warn!("{failure}");
+impl Http {
+    /// `/healthz` and `/metrics` only (polling mode).
+    pub fn metrics_only(listener: TcpListener) -> Http {
+        Http {
+            listener,
+            webhook: None,
         }
-        Box::pin(async {})
+    }
+
+    /// `/healthz`, `/metrics` and the webhook at `url`'s path.
+    pub fn webhook(listener: TcpListener, url: url::Url, secret: WebhookSecret) -> Http {
+        Http {
+            listener,
+            webhook: Some((url, secret)),
+        }
+    }
+
+    /// Binds what `mode` asks for: nothing, the metrics listener, or the
+    /// webhook listener.
+    pub async fn bind(mode: &Mode) -> Result<Option<Http>, StartError> {
+        Ok(match mode {
+            Mode::Polling {
+                metrics_listen: None,
+            } => None,
+            Mode::Polling {
+                metrics_listen: Some(addr),
+            } => Some(Http::metrics_only(
+                listen("KSILK_METRICS_LISTEN", *addr).await?,
+            )),
+            Mode::Webhook {
+                url,
+                secret,
+                listen: addr,
+            } => Some(Http::webhook(
+                listen("KSILK_LISTEN", *addr).await?,
+                url.clone(),
+                secret.clone(),
+            )),
+        })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
     }
 }
 
-/// Logs `getUpdates` failures (the listener retries by itself), redacted:
-/// teloxide's default handler prints the error's URL, token included.
-struct LogPollingErrors;
-
-impl ErrorHandler<RequestError> for LogPollingErrors {
-    fn handle_error(self: Arc<Self>, error: RequestError) -> BoxFuture<'static, ()> {
-        log::warn!("getUpdates failed: {}", describe(&error));
-        Box::pin(async {})
-    }
+async fn listen(var: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Listen {
+            var,
+            addr,
+            why: e.to_string(),
+        })?;
+    log::info!(
+        "listening on {} ({var})",
+        listener.local_addr().unwrap_or(addr)
+    );
+    Ok(listener)
 }
 
-fn kind_name(kind: &UpdateKind) -> &'static str {
-    match kind {
-        UpdateKind::Message(_) => "message",
-        UpdateKind::EditedMessage(_) => "edited message",
-        UpdateKind::ChannelPost(_) => "channel post",
-        UpdateKind::EditedChannelPost(_) => "edited channel post",
-        UpdateKind::InlineQuery(_) => "inline query",
-        UpdateKind::ChosenInlineResult(_) => "chosen inline result",
-        UpdateKind::CallbackQuery(_) => "callback query",
-        UpdateKind::Poll(_) => "poll",
-        UpdateKind::PollAnswer(_) => "poll answer",
-        UpdateKind::MyChatMember(_) => "my chat member",
-        UpdateKind::ChatMember(_) => "chat member",
-        UpdateKind::ChatJoinRequest(_) => "chat join request",
-        UpdateKind::Error(_) => "unparsed",
-        _ => "other",
-    }
-}
-
-/// Runs the bot on `bot` until `shutdown` completes. Returns an error only if
-/// it could not start.
+/// Runs the bot on `bot` with long polling and no HTTP listener until
+/// `shutdown` completes. Returns an error only if it could not start.
 pub async fn serve<R, S>(
     bot: R,
     brain: Arc<dyn Brain>,
@@ -309,7 +351,7 @@ where
     R: Api,
     S: Future<Output = ()> + Send,
 {
-    serve_with_store(bot, brain, options, None, shutdown).await
+    serve_full(bot, brain, options, None, None, shutdown).await
 }
 
 /// [`serve`] with a store: unanswered questions are logged to it and pinned
@@ -325,12 +367,84 @@ where
     R: Api,
     S: Future<Output = ()> + Send,
 {
+    serve_full(bot, brain, options, None, store, shutdown).await
+}
+
+/// Runs the bot on `bot` until `shutdown` completes: by webhook if `http`
+/// has one, else by long polling (with `/healthz` and `/metrics` on `http` if
+/// given). Returns an error only if it could not start.
+pub async fn serve_with<R, S>(
+    bot: R,
+    brain: Arc<dyn Brain>,
+    options: Options,
+    http: Option<Http>,
+    shutdown: S,
+) -> Result<(), StartError>
+where
+    R: Api,
+    S: Future<Output = ()> + Send,
+{
+    serve_full(bot, brain, options, http, None, shutdown).await
+}
+
+/// The async core behind [`serve`], [`serve_with`] and [`serve_with_store`]:
+/// the HTTP listener if any, and the store if any.
+async fn serve_full<R, S>(
+    bot: R,
+    brain: Arc<dyn Brain>,
+    options: Options,
+    http: Option<Http>,
+    store: Option<StoreHandle>,
+    shutdown: S,
+) -> Result<(), StartError>
+where
+    R: Api,
+    S: Future<Output = ()> + Send,
+{
     tokio::pin!(shutdown);
-    let me = tokio::select! {
-        me = start(&bot, brain.as_ref(), &options) => me?,
-        () = &mut shutdown => {
-            log::info!("stopped before startup finished");
-            return Ok(());
+    telemetry::prometheus();
+    let health = Arc::new(Health::default());
+    let (listener, webhook) = match http {
+        Some(Http { listener, webhook }) => (Some(listener), webhook),
+        None => (None, None),
+    };
+    let route = webhook.as_ref().map(|(url, secret)| {
+        (
+            url,
+            webhook::Route::new(secret.clone(), Arc::clone(&health)),
+        )
+    });
+    let server = listener.map(|listener| {
+        let extra = route.as_ref().map(|(url, route)| route.router(url.path()));
+        Server::spawn(listener, http::router(Arc::clone(&health), extra))
+    });
+    let started = Scope::new(Arc::clone(&health)).run(async {
+        let me = start(&bot, brain.as_ref(), &options, webhook.is_none()).await?;
+        if let Some((url, secret)) = &webhook {
+            webhook::register(&bot, &options.retry, url, secret)
+                .await
+                .map_err(|failure| StartError::Webhook(describe(&failure.error)))?;
+            log::info!("webhook set; taking updates at {}", url.path());
+        }
+        Ok::<Me, StartError>(me)
+    });
+    let started = tokio::select! {
+        (result, _) = started => Some(result),
+        () = &mut shutdown => None,
+    };
+    let me = match started {
+        Some(Ok(me)) => me,
+        stopped_or_failed => {
+            if let Some(server) = server {
+                server.stop(Duration::from_millis(200)).await;
+            }
+            return match stopped_or_failed {
+                Some(Err(e)) => Err(e),
+                _ => {
+                    log::info!("stopped before startup finished");
+                    Ok(())
+                }
+            };
         }
     };
     if let Some(store) = &store {
@@ -349,50 +463,47 @@ where
         store,
         conversations: Default::default(),
     });
-    let mut dispatcher = Dispatcher::builder(bot.clone(), schema::<R>())
-        .dependencies(dptree::deps![ctx])
-        .default_handler(|update| async move {
-            log::debug!(
-                "ignoring update {} ({})",
-                update.id.0,
-                kind_name(&update.kind)
-            );
-        })
-        .error_handler(Arc::new(LogFailures))
-        .build();
-    let token = dispatcher.shutdown_token();
-    let polling = Polling::builder(bot)
-        .timeout(options.polling_timeout)
-        .allowed_updates(ALLOWED_UPDATES.to_vec())
-        .backoff_strategy(options.polling_backoff)
-        .build();
-    let dispatch = dispatcher
-        .try_dispatch_with_listener(QuietPolling::new(polling), Arc::new(LogPollingErrors));
-    tokio::pin!(dispatch);
-    tokio::select! {
-        result = &mut dispatch => {
-            // The listener never ends by itself; if dispatching returns, its
-            // own getMe failed.
-            return result.map_err(|e| StartError::Unreachable(describe(&e)));
+    let runner = Runner::new(bot.clone(), me.clone(), ctx, Arc::clone(&health));
+    health.set_running();
+    let mut poller = None;
+    match &route {
+        Some((_, route)) => {
+            route.open(Arc::clone(&runner));
+            (&mut shutdown).await;
         }
-        () = &mut shutdown => {}
+        None => {
+            let mut polling = Poller::new(
+                bot,
+                Arc::clone(&runner),
+                Arc::clone(&health),
+                options.polling_timeout,
+                options.polling_backoff,
+            );
+            polling.run(&mut shutdown).await;
+            poller = Some(polling);
+        }
     }
+    // Stop taking updates, finish the replies in flight, then confirm.
+    health.set_stopping();
     let begun = Instant::now();
-    if token.shutdown().is_err() {
-        // Still inside the dispatcher's own getMe: nothing was fetched yet.
-        log::info!("stopped before polling began");
-        return Ok(());
+    let drained = runner.drain(options.shutdown_grace).await;
+    if let Some(mut poller) = poller {
+        poller.confirm().await;
     }
-    match tokio::time::timeout(options.shutdown_grace, &mut dispatch).await {
-        Ok(_) => log::info!(
+    if let Some(server) = server {
+        server.stop(Duration::from_millis(500)).await;
+    }
+    if drained {
+        log::info!(
             "stopped @{} cleanly in {} ms",
             me.username(),
             begun.elapsed().as_millis()
-        ),
-        Err(_) => log::warn!(
-            "gave up waiting for handlers after {} s; a reply in progress may not have been sent",
+        );
+    } else {
+        log::warn!(
+            "gave up waiting for replies in flight after {} s; their updates stay unconfirmed",
             options.shutdown_grace.as_secs()
-        ),
+        );
     }
     Ok(())
 }

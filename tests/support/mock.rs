@@ -18,6 +18,11 @@
 //!   with an HTML body, a dropped connection), and optional flood limits answer
 //!   `429` when a bot sends faster than Telegram allows.
 //!
+//! Calls can also be held for a while before they are answered
+//! ([`Mock::delay`], a slow Telegram), which is how tests keep replies in
+//! flight. setWebhook arrives as multipart/form-data (teloxide sends it so);
+//! its fields are recorded as a JSON object like any other call's body.
+//!
 //! `allowed_updates` is recorded but not enforced: the mock delivers whatever a
 //! test pushes, so the bot is tested against update kinds it did not ask for.
 //! Every call is recorded with its JSON body so tests assert what was sent.
@@ -168,6 +173,12 @@ struct State {
     flood_history: VecDeque<(Instant, i64)>,
     flood_rejections: usize,
     reject_token: bool,
+    /// Per method: how long to hold each call before answering.
+    delays: HashMap<String, Duration>,
+    /// Per method: calls that arrived (answered or not yet).
+    arrived: HashMap<String, usize>,
+    /// The URL of the webhook set with setWebhook ("" when none).
+    webhook_url: String,
 }
 
 struct Inner {
@@ -246,6 +257,31 @@ impl Mock {
         teloxide::Bot::new(TOKEN).set_api_url(self.url())
     }
 
+    /// Holds every later call of `method` for `delay` before answering it
+    /// (a slow Telegram); `Duration::ZERO` ends that.
+    pub fn delay(&self, method: &str, delay: Duration) {
+        self.inner
+            .lock()
+            .delays
+            .insert(method.to_ascii_lowercase(), delay);
+    }
+
+    /// How many calls of `method` arrived, including ones still held.
+    pub fn arrived(&self, method: &str) -> usize {
+        let method = method.to_ascii_lowercase();
+        self.inner.lock().arrived.get(&method).copied().unwrap_or(0)
+    }
+
+    /// Drops the faults not yet used up.
+    pub fn clear_faults(&self) {
+        self.inner.lock().faults.clear();
+    }
+
+    /// The webhook URL set through setWebhook, or "" when none.
+    pub fn webhook_url(&self) -> String {
+        self.inner.lock().webhook_url.clone()
+    }
+
     /// Makes every call answer `401 Unauthorized`, as for a revoked token.
     pub fn reject_token(&self) {
         self.inner.lock().reject_token = true;
@@ -273,7 +309,19 @@ impl Mock {
     /// Queues an update. `kind` is the update object without `update_id`, such
     /// as `{"message": {...}}`; missing `message_id`, `date` and query `id`
     /// fields are filled in, as Telegram would.
-    pub fn push(&self, mut kind: Value) -> Pushed {
+    pub fn push(&self, kind: Value) -> Pushed {
+        let (update, pushed) = self.prepare(kind);
+        self.inner
+            .lock()
+            .updates
+            .push_back((pushed.update_id, update));
+        self.inner.updates_tx.send_modify(|v| *v += 1);
+        pushed
+    }
+
+    /// Like [`Mock::push`], but returns the complete update instead of
+    /// queueing it for getUpdates: what Telegram would POST to a webhook.
+    pub fn prepare(&self, mut kind: Value) -> (Value, Pushed) {
         let mut state = self.inner.lock();
         let update_id = state.next_update_id;
         state.next_update_id += 1;
@@ -311,10 +359,7 @@ impl Mock {
             }
         }
         object.insert("update_id".into(), json!(update_id));
-        state.updates.push_back((update_id, kind));
-        drop(state);
-        self.inner.updates_tx.send_modify(|v| *v += 1);
-        pushed
+        (kind, pushed)
     }
 
     /// Every call so far.
@@ -587,11 +632,23 @@ fn bad_request(description: impl std::fmt::Display) -> Executed {
 async fn handle(
     AxumState(inner): AxumState<Arc<Inner>>,
     Path((token, method)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
     let method = method.to_ascii_lowercase();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let body: Value = if body.is_empty() {
         json!({})
+    } else if let Some(boundary) = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split("boundary=").nth(1))
+    {
+        // teloxide sends setWebhook (which may carry a certificate file) as
+        // multipart/form-data; its fields become the recorded JSON body.
+        multipart_fields(&body, boundary.trim_matches('"'))
     } else {
         match serde_json::from_slice(&body) {
             Ok(v) => v,
@@ -606,6 +663,15 @@ async fn handle(
         let (response, outcome) = reject(401, "Unauthorized");
         inner.record(&method, &body, outcome);
         return response;
+    }
+    let delay = {
+        let mut state = inner.lock();
+        *state.arrived.entry(method.clone()).or_default() += 1;
+        state.delays.get(&method).copied()
+    };
+    inner.calls_tx.send_modify(|v| *v += 1);
+    if let Some(delay) = delay.filter(|d| !d.is_zero()) {
+        tokio::time::sleep(delay).await;
     }
     let fault = inner.lock().take_fault(&method);
     if let Some(fault) = fault {
@@ -637,15 +703,20 @@ async fn handle(
         "getupdates" => return get_updates(&inner, &body).await,
         "getme" => (ok(me()), Outcome::Ok),
         "getwebhookinfo" => {
-            let pending = inner.lock().updates.len();
+            let state = inner.lock();
+            let (pending, url) = (state.updates.len(), state.webhook_url.clone());
             (
                 ok(
-                    json!({"url": "", "has_custom_certificate": false, "pending_update_count": pending}),
+                    json!({"url": url, "has_custom_certificate": false, "pending_update_count": pending}),
                 ),
                 Outcome::Ok,
             )
         }
-        "deletewebhook" => (ok(json!(true)), Outcome::Ok),
+        "deletewebhook" => {
+            inner.lock().webhook_url.clear();
+            (ok(json!(true)), Outcome::Ok)
+        }
+        "setwebhook" => set_webhook(&inner, &body),
         "setmycommands" => set_my_commands(&body),
         "sendmessage" => send_message(&inner, &body),
         "editmessagetext" => edit_message_text(&inner, &body),
@@ -726,6 +797,54 @@ async fn get_updates(inner: &Inner, body: &Value) -> Response {
             continue;
         }
     }
+}
+
+/// The fields of a multipart/form-data body, as a JSON object. Values that
+/// are JSON arrays or objects (`allowed_updates`) are parsed; the rest stay
+/// strings.
+fn multipart_fields(body: &[u8], boundary: &str) -> Value {
+    let text = String::from_utf8_lossy(body);
+    let mut fields = serde_json::Map::new();
+    for part in text.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        else {
+            continue;
+        };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let parsed = if value.starts_with('[') || value.starts_with('{') {
+            serde_json::from_str(value).unwrap_or_else(|_| json!(value))
+        } else {
+            json!(value)
+        };
+        fields.insert(name.to_owned(), parsed);
+    }
+    Value::Object(fields)
+}
+
+/// setWebhook as Telegram checks it: an https URL, and a secret token of
+/// 1-256 characters from A-Za-z0-9_- when one is given.
+fn set_webhook(inner: &Inner, body: &Value) -> Executed {
+    let url = body["url"].as_str().unwrap_or("");
+    if !url.is_empty() && !url.starts_with("https://") {
+        return bad_request("bad webhook: HTTPS url must be provided for webhook");
+    }
+    if let Some(secret) = body.get("secret_token").and_then(Value::as_str) {
+        let valid = (1..=256).contains(&secret.len())
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !valid {
+            return bad_request("secret token contains unallowed characters");
+        }
+    }
+    inner.lock().webhook_url = url.to_owned();
+    (ok(json!(true)), Outcome::Ok)
 }
 
 fn set_my_commands(body: &Value) -> Executed {

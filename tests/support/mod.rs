@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod client;
 pub mod fixtures;
 pub mod html;
 pub mod mock;
@@ -19,7 +20,7 @@ use ksilk::reply::{Choice, Outcome, Reply};
 use ksilk::store::StoreHandle;
 use ksilk::telegram::delivery::RetryPolicy;
 use ksilk::telegram::handlers::Api;
-use ksilk::telegram::{Brain, Options, StartError};
+use ksilk::telegram::{Brain, Http, Options, StartError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -221,7 +222,7 @@ impl Running {
 
     /// Starts the bot without waiting (for startup-failure tests).
     pub fn spawn<R: Api>(bot: R, brain: Arc<dyn Brain>, options: Options) -> Running {
-        Self::spawn_with_store(bot, brain, options, None)
+        Self::spawn_with(bot, brain, options, None)
     }
 
     /// [`Running::spawn`] with a store.
@@ -231,13 +232,35 @@ impl Running {
         options: Options,
         store: Option<StoreHandle>,
     ) -> Running {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
+        Self::spawn_serving(move |stopped| {
             ksilk::telegram::serve_with_store(bot, brain, options, store, async {
                 let _ = stopped.await;
             })
-            .await
-        });
+        })
+    }
+
+    /// Starts the bot with an HTTP listener (webhook or metrics), without
+    /// waiting.
+    pub fn spawn_with<R: Api>(
+        bot: R,
+        brain: Arc<dyn Brain>,
+        options: Options,
+        http: Option<Http>,
+    ) -> Running {
+        Self::spawn_serving(move |stopped| {
+            ksilk::telegram::serve_with(bot, brain, options, http, async {
+                let _ = stopped.await;
+            })
+        })
+    }
+
+    /// Spawns the future `serve` makes from the stop signal.
+    fn spawn_serving<F>(serve: impl FnOnce(oneshot::Receiver<()>) -> F) -> Running
+    where
+        F: std::future::Future<Output = Result<(), StartError>> + Send + 'static,
+    {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(stopped));
         Running {
             stop: Some(stop),
             task,
