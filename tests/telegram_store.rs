@@ -144,9 +144,26 @@ async fn unanswered_questions_are_logged_with_no_user_identifier_in_any_byte() {
     // The question's own language wins over the chat's pin.
     assert_eq!(logged[2].lang, Lang::En);
     let pins: i64 = conn
-        .query_row("SELECT count(*) FROM chat_state", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM chat_state WHERE kind = 'lang'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(pins, 1);
+    // Only conversations with a topic keep a context row (and those rows
+    // are scanned for identifiers below like the rest).
+    let contexts: Vec<String> = conn
+        .prepare("SELECT value FROM chat_state WHERE kind = 'context'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        contexts.iter().all(|c| c.contains("\"topic\":\"")),
+        "{contexts:?}"
+    );
     drop(conn);
 
     let patterns = identifier_patterns(
@@ -215,6 +232,87 @@ async fn a_pinned_language_survives_a_restart() {
     );
     running.stop().await;
     assert!(store.close(WAIT));
+}
+
+#[tokio::test]
+async fn a_conversation_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ksilk.db");
+    const CHAT: i64 = 2060;
+    const OTHER: i64 = 2061;
+
+    let store = open(&db);
+    let mock = Mock::start().await;
+    let running = start(&mock, Some(store.clone())).await;
+    let visits = push_and_wait(
+        &mock,
+        CHAT,
+        fixtures::private_text(CHAT, "which countries will yoon visit on state visits"),
+    )
+    .await;
+    assert!(
+        visits.text.contains("President Yoon's state visits"),
+        "{}",
+        visits.text
+    );
+    running.stop().await;
+    assert!(store.close(WAIT));
+    let saved: String = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT value FROM chat_state WHERE kind = 'context'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(saved.contains("\"state-visits\""), "{saved}");
+
+    // A new process: "when?" still means the state visits in that chat,
+    // and only there (alone it asks when the summit is held).
+    let store = open(&db);
+    let mock = Mock::start().await;
+    let running = start(&mock, Some(store.clone())).await;
+    let when = push_and_wait(&mock, CHAT, fixtures::private_text(CHAT, "when?")).await;
+    assert!(
+        when.text.contains("President Yoon's state visits"),
+        "{}",
+        when.text
+    );
+    let alone = push_and_wait(&mock, OTHER, fixtures::private_text(OTHER, "when?")).await;
+    assert!(
+        alone.text.contains("When the summit is held"),
+        "{}",
+        alone.text
+    );
+    running.stop().await;
+    assert!(store.close(WAIT));
+}
+
+#[tokio::test]
+async fn an_ended_conversation_costs_no_row_after_a_restart() {
+    use ksilk::dialogue::Dialogue;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ksilk.db");
+    let engine = ksilk::Engine::embedded().unwrap();
+    let topic = engine.kb().find("state-visits").unwrap();
+    let store = open(&db);
+    // Saved long ago (touched at Unix time 0): idle far past the expiry.
+    store.save_context(7, Some(Dialogue::about(&engine, topic, 0).to_json(&engine)));
+    store.save_context(8, Some("not a conversation".to_owned()));
+    assert!(store.flush(WAIT));
+    let mock = Mock::start().await;
+    let running = start(&mock, Some(store.clone())).await;
+    running.stop().await;
+    assert!(store.close(WAIT));
+    let rows: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM chat_state WHERE kind = 'context'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 0);
 }
 
 async fn assert_answers_without_a_store(db: &Path) {

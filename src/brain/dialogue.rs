@@ -150,6 +150,80 @@ impl Dialogue {
     pub fn heap_bytes(&self) -> usize {
         self.shown.capacity() * std::mem::size_of::<u32>()
     }
+
+    /// The conversation as JSON for a store, with entries by id, not by
+    /// index: a new release may reorder the knowledge base, and a saved
+    /// context must then still mean the same topics (or none).
+    pub fn to_json(&self, engine: &Engine) -> String {
+        let kb = engine.kb();
+        let id = |e: u32| kb.entry(e as EntryIdx).id.clone();
+        let saved = Saved {
+            topic: self.topic.map(id),
+            place: self.place.map(id),
+            list: self.list.map(id),
+            quotes_shown: self.quotes_shown,
+            shown: self
+                .shown
+                .iter()
+                .map(|&item| match item & QUOTE_BIT {
+                    0 => SavedItem::Entry(id(item)),
+                    _ => SavedItem::Quote(item),
+                })
+                .collect(),
+            touched: self.touched,
+            unanswered: self.unanswered,
+        };
+        serde_json::to_string(&saved).expect("plain data always serialises")
+    }
+
+    /// A conversation saved by [`Dialogue::to_json`], or `None` when the text
+    /// is not one or its topic is no longer in the knowledge base. Entries
+    /// that are gone are forgotten.
+    pub fn from_json(engine: &Engine, json: &str) -> Option<Dialogue> {
+        let saved: Saved = serde_json::from_str(json).ok()?;
+        let kb = engine.kb();
+        let index = |id: &str| kb.find(id).map(|e| e as u32);
+        let topic = match &saved.topic {
+            Some(id) => Some(index(id)?),
+            None => None,
+        };
+        let mut shown: Vec<u32> = saved
+            .shown
+            .iter()
+            .filter_map(|item| match item {
+                SavedItem::Entry(id) => index(id),
+                SavedItem::Quote(hash) => Some(hash | QUOTE_BIT),
+            })
+            .collect();
+        shown.truncate(MAX_SHOWN);
+        Some(Dialogue {
+            topic,
+            place: saved.place.as_deref().and_then(index),
+            list: saved.list.as_deref().and_then(index),
+            quotes_shown: saved.quotes_shown,
+            shown,
+            touched: saved.touched,
+            unanswered: saved.unanswered,
+        })
+    }
+}
+
+/// [`Dialogue`] as stored: entries by id.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Saved {
+    topic: Option<String>,
+    place: Option<String>,
+    list: Option<String>,
+    quotes_shown: u8,
+    shown: Vec<SavedItem>,
+    touched: u64,
+    unanswered: bool,
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+enum SavedItem {
+    Entry(String),
+    Quote(u32),
 }
 
 /// How a message was read.
@@ -854,6 +928,25 @@ pub fn bytes_per_conversation<K>() -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_saved_conversation_reads_back_the_same_and_holds_entry_ids() {
+        let engine = Engine::embedded().unwrap();
+        let first = respond(
+            &engine,
+            None,
+            "what will korea do with kazakhstan",
+            Lang::En,
+            10,
+        );
+        let more = respond(&engine, Some(&first.dialogue), "tell me more", Lang::En, 20);
+        let json = more.dialogue.to_json(&engine);
+        assert!(json.contains("\"kazakhstan\""), "{json}");
+        assert_eq!(Dialogue::from_json(&engine, &json), Some(more.dialogue));
+        assert_eq!(Dialogue::from_json(&engine, "not json"), None);
+        let gone = json.replace("\"topic\":\"kazakhstan\"", "\"topic\":\"no-such-entry\"");
+        assert_eq!(Dialogue::from_json(&engine, &gone), None);
+    }
     use super::*;
     use std::sync::OnceLock;
 

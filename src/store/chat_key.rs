@@ -70,6 +70,19 @@ impl ChatKeyer {
         hasher.write(&chat_id.to_le_bytes());
         hasher.finish()
     }
+
+    /// The row key of a conversation: a private chat's is the chat's
+    /// ([`ChatKeyer::hash`]); one user's in a group hashes both ids, so that
+    /// two people in one group keep two conversations.
+    pub fn hash_conversation(&self, chat_id: i64, user_id: Option<u64>) -> u64 {
+        let Some(user_id) = user_id else {
+            return self.hash(chat_id);
+        };
+        let mut hasher = SipHasher13::new_with_key(&self.key);
+        hasher.write(&chat_id.to_le_bytes());
+        hasher.write(&user_id.to_le_bytes());
+        hasher.finish()
+    }
 }
 
 /// Where the key file of a database lives: `<db>.key`.

@@ -47,6 +47,17 @@ pub trait Brain: Send + Sync + 'static {
         let _ = (id_or_title, now);
         None
     }
+    /// A conversation as the store keeps it ([`Dialogue::to_json`]); `None`
+    /// when this brain keeps none.
+    fn save_conversation(&self, dialogue: &Dialogue) -> Option<String> {
+        let _ = dialogue;
+        None
+    }
+    /// A conversation the store kept, if it still means something.
+    fn load_conversation(&self, json: &str) -> Option<Dialogue> {
+        let _ = json;
+        None
+    }
 }
 
 impl Brain for Engine {
@@ -92,5 +103,13 @@ impl Brain for Engine {
             .find(id_or_title)
             .or_else(|| dialogue::topic_titled(self, id_or_title))?;
         Some(Dialogue::about(self, entry, now))
+    }
+
+    fn save_conversation(&self, dialogue: &Dialogue) -> Option<String> {
+        Some(dialogue.to_json(self))
+    }
+
+    fn load_conversation(&self, json: &str) -> Option<Dialogue> {
+        Dialogue::from_json(self, json)
     }
 }

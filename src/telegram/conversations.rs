@@ -6,34 +6,39 @@
 //! lives 15 minutes anyway), bounded (the pure [`DialogueStore`] drops the
 //! least recently used beyond [`crate::dialogue::DEFAULT_CAP`] and forgets
 //! idle ones), and keyed by a keyed hash of the chat id and, in groups, the
-//! user id: never by an id itself. The key is SipHash-1-3 under a random key
-//! drawn once per process, so it cannot be linked to an id or across
-//! restarts.
+//! user id: never by an id itself. The key is SipHash-1-3 under the store's
+//! secret key ([`ChatKeyer`]) when there is a store, so that a context saved
+//! there ([`super::handlers::Ctx::remember`]) is found again after a
+//! restart; without a store, under a random key drawn once per process.
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use teloxide::types::{ChatId, UserId};
 
 use crate::dialogue::{Dialogue, DialogueStore};
+use crate::store::ChatKeyer;
 
 /// An opaque key for one conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ConversationKey(u64);
 
 impl ConversationKey {
-    /// The raw hash (for tests; it identifies no one).
+    /// The raw hash: the store's row key (it identifies no one).
     pub fn value(self) -> u64 {
         self.0
+    }
+
+    /// The key of a row the store saved.
+    pub fn from_value(value: u64) -> ConversationKey {
+        ConversationKey(value)
     }
 }
 
 /// The follow-up contexts of every chat. Every method takes `&self`.
 #[derive(Debug)]
 pub struct Conversations {
-    hasher: RandomState,
+    keyer: ChatKeyer,
     store: Mutex<DialogueStore<ConversationKey>>,
 }
 
@@ -44,10 +49,16 @@ impl Default for Conversations {
 }
 
 impl Conversations {
-    /// At most `cap` conversations.
+    /// At most `cap` conversations, keyed under a key of this process.
     pub fn with_cap(cap: usize) -> Conversations {
+        Conversations::keyed(cap, ChatKeyer::ephemeral())
+    }
+
+    /// At most `cap` conversations, keyed under `keyer` (the store's, so
+    /// that saved contexts are found again after a restart).
+    pub fn keyed(cap: usize, keyer: ChatKeyer) -> Conversations {
         Conversations {
-            hasher: RandomState::new(),
+            keyer,
             store: Mutex::new(DialogueStore::with_cap(cap)),
         }
     }
@@ -61,7 +72,7 @@ impl Conversations {
     /// The key of a private chat, or of one user in a group (`user` is
     /// `None` in a private chat, where the chat is the user).
     pub fn key(&self, chat: ChatId, user: Option<UserId>) -> ConversationKey {
-        ConversationKey(self.hasher.hash_one((chat.0, user.map(|u| u.0))))
+        ConversationKey(self.keyer.hash_conversation(chat.0, user.map(|u| u.0)))
     }
 
     /// The live context of a conversation, if any.

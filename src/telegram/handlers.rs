@@ -114,6 +114,21 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Keeps a conversation's context for its next message, and saves it
+    /// to the store (when there is one) so that it survives a restart.
+    /// Never waits: the store only queues the write.
+    pub fn remember(&self, key: ConversationKey, dialogue: crate::dialogue::Dialogue, now: u64) {
+        if let Some(store) = &self.store {
+            // A conversation with no topic yet has nothing to carry over,
+            // and a chat with nothing to keep costs no row.
+            let json = dialogue
+                .topic()
+                .and_then(|_| self.brain.save_conversation(&dialogue));
+            store.save_context(key.value(), json);
+        }
+        self.conversations.put(key, dialogue, now);
+    }
+
     /// Logs a question the bot did not answer (a "did you mean" or a
     /// fallback) to the store, without waiting. Only the chat *type* goes
     /// with it: never who asked or in which chat.
@@ -526,7 +541,7 @@ fn converse(ctx: &Ctx, msg: &Message, me: &Me, text: &str, lang: Lang) -> Reply 
         (None, s) => s,
     };
     let turn = ctx.brain.converse(context.as_ref(), text, lang, now);
-    ctx.conversations.put(key, turn.dialogue, now);
+    ctx.remember(key, turn.dialogue, now);
     turn.reply
 }
 
@@ -699,7 +714,7 @@ async fn on_callback<R: Api>(bot: R, query: CallbackQuery, ctx: Arc<Ctx>) -> Han
         let now = conversations::now();
         if let Some(dialogue) = ctx.brain.conversation_about(id, now) {
             let key = conversation_key(&ctx, chat, place, Some(query.from.id));
-            ctx.conversations.put(key, dialogue, now);
+            ctx.remember(key, dialogue, now);
         }
     }
     if let (Action::Choose { id, lang }, Some(target)) = (&action, target) {

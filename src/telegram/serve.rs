@@ -41,6 +41,7 @@ use tokio::net::TcpListener;
 use super::brain::Brain;
 use super::commands;
 use super::config::{Mode, Settings, StartError, WebhookSecret};
+use super::conversations::{self, ConversationKey, Conversations};
 use super::delivery::{RetryPolicy, deliver};
 use super::handlers::{Api, Ctx};
 use super::http::{self, Server};
@@ -271,6 +272,38 @@ pub async fn start<R: Api>(
     Ok(me)
 }
 
+/// The conversations the store kept from the last run, keyed under its
+/// secret key: those still live are restored, and the rows of those gone
+/// idle are deleted (a conversation that ended costs no row). A store that
+/// cannot be read costs only the contexts.
+fn restored_conversations(store: &StoreHandle, brain: &dyn Brain) -> Conversations {
+    let restored = Conversations::keyed(crate::dialogue::DEFAULT_CAP, store.keyer().clone());
+    let saved = match store.load_contexts() {
+        Ok(saved) => saved,
+        Err(e) => {
+            log::warn!("cannot read saved conversations: {e}; starting without them");
+            return restored;
+        }
+    };
+    let now = conversations::now();
+    let (mut live, mut ended) = (0usize, 0usize);
+    for (key, json, _saved_at) in saved {
+        match brain.load_conversation(&json) {
+            Some(dialogue) if !dialogue.is_expired(now) => {
+                let touched = dialogue.touched();
+                restored.put(ConversationKey::from_value(key), dialogue, touched);
+                live += 1;
+            }
+            _ => {
+                store.save_context(key, None);
+                ended += 1;
+            }
+        }
+    }
+    log::debug!("restored {live} conversation(s), forgot {ended} ended one(s)");
+    restored
+}
+
 /// The HTTP listener [`serve_with`] runs: bound, with the webhook to register
 /// if in webhook mode.
 pub struct Http {
@@ -453,6 +486,7 @@ where
             store.path().display()
         );
     }
+    let ctx_brain = Arc::clone(&brain);
     let ctx = Arc::new(Ctx {
         brain,
         retry: options.retry,
@@ -460,8 +494,11 @@ where
             Some(store) => PinStore::persistent(DEFAULT_CAP, store.clone()),
             None => PinStore::default(),
         },
+        conversations: match &store {
+            Some(store) => restored_conversations(store, ctx_brain.as_ref()),
+            None => Conversations::default(),
+        },
         store,
-        conversations: Default::default(),
     });
     let runner = Runner::new(bot.clone(), me.clone(), ctx, Arc::clone(&health));
     health.set_running();
