@@ -17,7 +17,7 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{AskJson, SuggestionJson};
+use crate::cli::{AskJson, rounded, suggestions};
 use crate::dialogue::{self, DialogueStore};
 use crate::engine::Engine;
 use crate::lang::{self, Lang};
@@ -94,19 +94,7 @@ pub fn run(
         let suggestions = turn
             .matched
             .as_ref()
-            .map(|m| {
-                m.choices
-                    .iter()
-                    .map(|c| {
-                        let entry = engine.kb().entry(c.entry);
-                        SuggestionJson {
-                            intent: &entry.id,
-                            title: entry.title.get(lang),
-                            score: rounded(c.score),
-                        }
-                    })
-                    .collect()
-            })
+            .map(|m| suggestions(engine, m, lang))
             .unwrap_or_default();
         let json = AskJson {
             query: &parsed.text,
@@ -124,10 +112,6 @@ pub fn run(
     }
     out.flush()?;
     Ok(())
-}
-
-fn rounded(score: f32) -> f64 {
-    (f64::from(score) * 10_000.0).round() / 10_000.0
 }
 
 #[cfg(test)]

@@ -242,7 +242,8 @@ pub struct SuggestionJson<'a> {
     pub score: f64,
 }
 
-fn rounded(score: f32) -> f64 {
+/// A score as `ask --json` prints it: four decimals.
+pub fn rounded(score: f32) -> f64 {
     (f64::from(score) * 10_000.0).round() / 10_000.0
 }
 
@@ -266,19 +267,23 @@ fn ask_json_for<'a>(engine: &'a Engine, query: &'a str, lang: Lang, m: &Match) -
         score: rounded(m.score()),
         lang,
         reply: engine.plain_reply(m, lang),
-        suggestions: m
-            .choices
-            .iter()
-            .map(|c| {
-                let entry = engine.kb().entry(c.entry);
-                SuggestionJson {
-                    intent: &entry.id,
-                    title: entry.title.get(lang),
-                    score: rounded(c.score),
-                }
-            })
-            .collect(),
+        suggestions: suggestions(engine, m, lang),
     }
+}
+
+/// The "did you mean" choices of a match, as `ask --json` prints them.
+pub fn suggestions<'a>(engine: &'a Engine, m: &Match, lang: Lang) -> Vec<SuggestionJson<'a>> {
+    m.choices
+        .iter()
+        .map(|c| {
+            let entry = engine.kb().entry(c.entry);
+            SuggestionJson {
+                intent: &entry.id,
+                title: entry.title.get(lang),
+                score: rounded(c.score),
+            }
+        })
+        .collect()
 }
 
 /// Writes [`ask_json`]'s object as one line: what `serde_json` writes for
