@@ -1267,6 +1267,24 @@ mod tests {
             matches!(others, Some("countries" | "tailored-cooperation")),
             "{others:?}"
         );
+        // The issue's own example: every one of the five countries is in
+        // the list of the five.
+        for (lang, first, then) in [
+            (
+                Lang::En,
+                "tell me about Uzbekistan",
+                "what about the others",
+            ),
+            (Lang::Ru, "расскажи про Узбекистан", "а остальные?"),
+            (Lang::Ko, "우즈베키스탄은요?", "다른 나라들은?"),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(
+                intents(&replies),
+                [Some("uzbekistan"), Some("countries")],
+                "{lang}"
+            );
+        }
     }
 
     #[test]
