@@ -55,6 +55,10 @@ fn classify(line: &str) -> Line<'_> {
         if matches!(name, "quit" | "exit") {
             return Line::Quit;
         }
+        // `/ask <question>` is a question like any other, as on Telegram.
+        if name == "ask" && !arg.trim().is_empty() {
+            return Line::Question(arg.trim());
+        }
         return Line::Command(name, arg.trim());
     }
     if matches!(line.to_lowercase().as_str(), "quit" | "exit") {
@@ -235,6 +239,8 @@ mod tests {
             Line::Command("country", "kyrgyz")
         );
         assert_eq!(classify("what?"), Line::Question("what?"));
+        assert_eq!(classify("/ask  when? "), Line::Question("when?"));
+        assert_eq!(classify("/ask"), Line::Command("ask", ""));
     }
 
     #[test]

@@ -89,6 +89,38 @@ async fn each_user_in_a_group_keeps_a_context_of_their_own() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_commands_in_a_group_follow_the_askers_conversation() {
+    let (mock, _running) = support::bot_with_engine().await;
+    let ask_cmd = |text: &str| format!("/ask@{} {text}", support::mock::BOT_USERNAME);
+    push_and_wait(
+        &mock,
+        GROUP,
+        fixtures::group_text(
+            GROUP,
+            21,
+            &ask_cmd("which countries will yoon visit on state visits"),
+        ),
+    )
+    .await;
+    let when = push_and_wait(
+        &mock,
+        GROUP,
+        fixtures::group_text(GROUP, 21, &ask_cmd("when?")),
+    )
+    .await;
+    assert_eq!(when.text, answer("state-visits", Lang::En));
+    // Another member's bare "when?" has no conversation behind it.
+    let other = push_and_wait(
+        &mock,
+        GROUP,
+        fixtures::group_text(GROUP, 22, &ask_cmd("when?")),
+    )
+    .await;
+    assert_eq!(other.text, answer("summit-date", Lang::En));
+    assert_nothing_rejected(&mock);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_to_an_answer_takes_its_topic() {
     let (mock, _running) = support::bot_with_engine().await;
     let mention = format!("@{} what are the four pillars", support::mock::BOT_USERNAME);

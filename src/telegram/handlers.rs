@@ -483,6 +483,15 @@ async fn on_message<R: Api>(
             let out = lang_command(&ctx.pins, chat, &arg, prefs);
             return send(&bot, &ctx, chat, place, reply_to, vec![out], "lang").await;
         }
+        // `/ask` (how questions are asked in a group with privacy on) is a
+        // question like any other: it follows the asker's conversation.
+        Route::Command(Command::Ask(question)) if !is_blank(&question) => {
+            let question = cap(&question, MAX_QUESTION_CHARS);
+            let reply = converse(&ctx, &msg, &me, question, prefs.for_text(question));
+            log_outcome("command /ask", place, &reply);
+            ctx.log_question(place, question, &reply);
+            (reply, "command answer")
+        }
         Route::Command(command) => {
             let reply = run_command(brain.as_ref(), &command, prefs);
             log_outcome(
@@ -490,9 +499,6 @@ async fn on_message<R: Api>(
                 place,
                 &reply,
             );
-            if let Command::Ask(question) = &command {
-                ctx.log_question(place, cap(question, MAX_QUESTION_CHARS), &reply);
-            }
             (reply, "command answer")
         }
     };
