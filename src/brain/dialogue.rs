@@ -472,8 +472,11 @@ fn match_in_context(
         .collect();
     // The last answer is on screen already: a follow-up that leans on it
     // asks for something else ("how much?" after the ODA pillar is about
-    // the figures). When nothing else fits, that is a fallback, not a repeat.
-    ranked.retain(|c| c.entry != topic);
+    // the figures). When nothing else fits, that is a fallback, not a repeat;
+    // except that a question about "him" may be answered where he was named.
+    if !points_back(text) {
+        ranked.retain(|c| c.entry != topic);
+    }
     // A follow-up that leans on a topic is no small talk ("what did he
     // say?" is not "who are you?"); small talk is answered when named.
     ranked.retain(|c| engine.kb().entry(c.entry).kind != Kind::SmallTalk);
@@ -676,6 +679,22 @@ fn neighbourhood(engine: &Engine, topic: EntryIdx) -> Vec<EntryIdx> {
     }
     around.retain(|&e| !engine.index().is_off_topic(e));
     around
+}
+
+/// Does the message point back at a person with a pronoun ("what's his
+/// position?", "а какая у него должность?", "그분 직책이 뭐예요?")? Then
+/// the answer on screen may well be the answer again: it is where that
+/// person was named.
+pub fn points_back(text: &str) -> bool {
+    const POINTERS: &[&str] = &[
+        "he", "his", "him", "she", "her", "they", "them", "their", "он", "его", "ему", "им", "она",
+        "её", "ее", "они", "их", "него", "нему", "ним", "нём", "нем", "неё", "нее", "ней", "них",
+        "ними",
+    ];
+    const KO_POINTERS: &[&str] = &["그분", "그사람", "그 사람"];
+    crate::normalize::tokenize(text)
+        .iter()
+        .any(|w| POINTERS.contains(&w.as_str()) || KO_POINTERS.iter().any(|p| w.starts_with(p)))
 }
 
 /// The next detail of `topic`: a source quote not shown yet, then a related
@@ -928,6 +947,30 @@ pub fn bytes_per_conversation<K>() -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_question_about_him_is_answered_where_he_was_named() {
+        // The issue's own example, in three languages: the answer naming
+        // Kim Tae-hyo gives his position.
+        for (lang, first, then) in [
+            (Lang::En, "who announced it", "what's his position?"),
+            (
+                Lang::Ru,
+                "кто объявил об инициативе?",
+                "а какая у него должность?",
+            ),
+            (Lang::Ko, "누가 발표했어?", "그분 직책이 뭐예요?"),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(
+                intents(&replies),
+                [Some("announcement"), Some("announcement")],
+                "{lang}"
+            );
+        }
+        assert!(points_back("а какая у него должность?"));
+        assert!(!points_back("what about the others"));
+    }
 
     #[test]
     fn a_saved_conversation_reads_back_the_same_and_holds_entry_ids() {
