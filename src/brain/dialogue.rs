@@ -473,7 +473,8 @@ fn match_in_context(
     // The last answer is on screen already: a follow-up that leans on it
     // asks for something else ("how much?" after the ODA pillar is about
     // the figures). When nothing else fits, that is a fallback, not a repeat;
-    // except that a question about "him" may be answered where he was named.
+    // except that a question about "him" or "there" may be answered where
+    // he or it was named.
     if !points_back(text) {
         ranked.retain(|c| c.entry != topic);
     }
@@ -681,17 +682,17 @@ fn neighbourhood(engine: &Engine, topic: EntryIdx) -> Vec<EntryIdx> {
     around
 }
 
-/// Does the message point back at a person with a pronoun ("what's his
-/// position?", "а какая у него должность?", "그분 직책이 뭐예요?")? Then
-/// the answer on screen may well be the answer again: it is where that
-/// person was named.
+/// Does the message point back at a person or a place with a pronoun
+/// ("what's his position?", "а какая у него должность?", "그분 직책이
+/// 뭐예요?", "what will Korea do there?")? Then the answer on screen may well
+/// be the answer again: it is where that person or place was named.
 pub fn points_back(text: &str) -> bool {
     const POINTERS: &[&str] = &[
         "he", "his", "him", "she", "her", "they", "them", "their", "он", "его", "ему", "им", "она",
         "её", "ее", "они", "их", "него", "нему", "ним", "нём", "нем", "неё", "нее", "ней", "них",
-        "ними",
+        "ними", "there", "там", "туда",
     ];
-    const KO_POINTERS: &[&str] = &["그분", "그사람", "그 사람"];
+    const KO_POINTERS: &[&str] = &["그분", "그사람", "그 사람", "거기", "그곳", "그나라"];
     crate::normalize::tokenize(text)
         .iter()
         .any(|w| POINTERS.contains(&w.as_str()) || KO_POINTERS.iter().any(|p| w.starts_with(p)))
@@ -949,7 +950,7 @@ pub fn bytes_per_conversation<K>() -> usize {
 mod tests {
 
     #[test]
-    fn a_question_about_him_is_answered_where_he_was_named() {
+    fn a_question_about_him_or_there_is_answered_where_it_was_named() {
         // The issue's own example, in three languages: the answer naming
         // Kim Tae-hyo gives his position.
         for (lang, first, then) in [
@@ -968,7 +969,25 @@ mod tests {
                 "{lang}"
             );
         }
+        // And "there" points at the country just answered about.
+        for (lang, first, then) in [
+            (
+                Lang::En,
+                "tell me about turkmenistan",
+                "what will Korea do there?",
+            ),
+            (
+                Lang::Ru,
+                "что с Кыргызстаном?",
+                "а что Корея будет там делать?",
+            ),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(intents(&replies)[1], intents(&replies)[0], "{lang}");
+            assert!(intents(&replies)[0].is_some(), "{lang}");
+        }
         assert!(points_back("а какая у него должность?"));
+        assert!(points_back("а что Корея будет там делать?"));
         assert!(!points_back("what about the others"));
     }
 
