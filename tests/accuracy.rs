@@ -170,12 +170,12 @@ fn follow_ups_in_the_dialogue_dev_set_keep_their_floor_and_wrong_answer_ceiling(
 /// (62.3% of follow-ups right, 16.2% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_1_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-1.jsonl", 0.64, 0.09, 0.65);
+    check_dialogues("dialogues-blind-1.jsonl", 0.65, 0.09, 0.65);
 }
 
 /// The second blind set of dialogues, a dev set since its first contact
 /// (60.3% of follow-ups right, 10.1% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_2_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-2.jsonl", 0.60, 0.11, 0.60);
+    check_dialogues("dialogues-blind-2.jsonl", 0.63, 0.10, 0.60);
 }

@@ -753,12 +753,18 @@ fn quote_item(quote: &str) -> u32 {
 /// Is the message only a request for more ("tell me more", "подробнее",
 /// "더 알려줘")?
 pub fn is_more(text: &str) -> bool {
-    let words = crate::normalize::tokenize(text);
-    !words.is_empty()
-        && words.iter().any(|w| MORE_MARKERS.contains(&w.as_str()))
-        && words
-            .iter()
-            .all(|w| MORE_MARKERS.contains(&w.as_str()) || MORE_FILLERS.contains(&w.as_str()))
+    // Korean says the same more politely with a final 요 ("더요",
+    // "자세히요", "그리고요"): the word without it is the word.
+    let words: Vec<String> = crate::normalize::tokenize(text)
+        .into_iter()
+        .map(|w| match w.strip_suffix('요') {
+            Some(plain) if !plain.is_empty() => plain.to_owned(),
+            _ => w,
+        })
+        .collect();
+    let marker = |w: &String| MORE_MARKERS.contains(&w.as_str());
+    let filler = |w: &String| MORE_FILLERS.contains(&w.as_str());
+    words.iter().any(marker) && words.iter().all(|w| marker(w) || filler(w))
 }
 
 /// Words that ask for more on their own.
@@ -769,6 +775,10 @@ const MORE_MARKERS: &[&str] = &[
     "elaborate",
     "continue",
     "further",
+    "else",
+    "go",
+    "keep",
+    "going",
     "подробнее",
     "подробней",
     "поподробнее",
@@ -783,6 +793,8 @@ const MORE_MARKERS: &[&str] = &[
     "자세히",
     "자세하게",
     "계속",
+    "그리고",
+    "또",
     "batafsil",
     "batafsilroq",
     "koproq",
@@ -829,6 +841,15 @@ const MORE_FILLERS: &[&str] = &[
     "про",
     "это",
     "알려줘",
+    "알려주세",
+    "알려주실래",
+    "anything",
+    "what",
+    "что",
+    "нибудь",
+    "что-нибудь",
+    "то",
+    "что-то",
     "알려줘요",
     "알려",
     "주세요",
@@ -1266,6 +1287,15 @@ mod tests {
             "더 알려줘",
             "자세히 알려줘",
             "batafsil",
+            "go on",
+            "ok, go on",
+            "anything else?",
+            "what else",
+            "ещё что-нибудь?",
+            "더요",
+            "더 자세히요",
+            "더 알려주세요",
+            "그리고요?",
         ] {
             assert!(is_more(text), "{text}");
         }
@@ -1274,6 +1304,9 @@ mod tests {
             "more about the pillars",
             "подробнее про второе",
             "what is more important",
+            "what?",
+            "go to tashkent",
+            "요",
         ] {
             assert!(!is_more(text), "{text}");
         }
