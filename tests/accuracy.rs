@@ -170,7 +170,7 @@ fn follow_ups_in_the_dialogue_dev_set_keep_their_floor_and_wrong_answer_ceiling(
 /// (62.3% of follow-ups right, 16.2% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_1_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-1.jsonl", 0.68, 0.09, 0.65);
+    check_dialogues("dialogues-blind-1.jsonl", 0.70, 0.09, 0.68);
 }
 
 /// The second blind set of dialogues, a dev set since its first contact
@@ -184,5 +184,5 @@ fn follow_ups_in_blind_dialogue_set_2_keep_their_floor_and_wrong_answer_ceiling(
 /// (61.7% of follow-ups right, 7.1% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_3_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-3.jsonl", 0.61, 0.08, 0.68);
+    check_dialogues("dialogues-blind-3.jsonl", 0.63, 0.08, 0.72);
 }

@@ -401,6 +401,22 @@ mod tests {
     }
 
     #[test]
+    fn uzbek_and_kazakh_function_words_are_filler_not_a_new_topic() {
+        let engine = engine();
+        for (question, expected) in [
+            ("Koreya O'zbekiston bilan nima qiladi?", "uzbekistan"),
+            (
+                "Qazaqstanmen Koreya qandai yntymaqtastyq jasaidy?",
+                "kazakhstan",
+            ),
+            ("Yun Sok Yol qaysi davlatlarga boradi?", "state-visits"),
+        ] {
+            let reply = engine.respond(question, Lang::En);
+            assert_eq!(reply.intent.as_deref(), Some(expected), "{question}");
+        }
+    }
+
+    #[test]
     fn every_reply_to_a_question_names_the_nearest_entry_answered_or_not() {
         let engine = engine();
         let answer = engine.respond("what are the four pillars", Lang::En);

@@ -906,7 +906,47 @@ const COMMON_WORDS: &[&str] = &[
 /// Is this normalised token a function word?
 pub fn is_stop_word(token: &str) -> bool {
     STOP_WORDS.binary_search(&token).is_ok()
+        || LATIN_TURKIC_STOP_WORDS.binary_search(&token).is_ok()
 }
+
+/// Uzbek and Kazakh function words as they are typed in Latin letters
+/// (apostrophes dropped by normalisation: "bo'yicha" is "boyicha"). Central
+/// Asian users mix them with the topic's names ("Koreya O'zbekiston bilan
+/// nima qiladi?"); unknown, they weighed as heavily as an off-topic word.
+/// Words that are English too ("men", "she", "al") are left out: they would
+/// mute an English question.
+const LATIN_TURKIC_STOP_WORDS: &[&str] = &[
+    "bilan", "bilen", "boiynsha", "boyicha", "chi", "da", "dagi", "de", "ga", "ham", "haqda",
+    "haqida", "ma", "me", "mi", "ning", "nyng", "tugrali", "turaly", "uchun", "ushin", "va",
+];
+
+/// Uzbek and Kazakh everyday verbs and greetings in Latin letters: filler in
+/// a question, like "do", "will" or "hello" (see [`is_common_word`]).
+const LATIN_TURKIC_COMMON_WORDS: &[&str] = &[
+    "aitshy",
+    "aityp",
+    "alaykum",
+    "assalomu",
+    "barady",
+    "bering",
+    "boladi",
+    "bolady",
+    "boradi",
+    "bordi",
+    "gapirib",
+    "iltimos",
+    "isteidi",
+    "jasaidy",
+    "kerak",
+    "otedi",
+    "qatnashadi",
+    "qiladi",
+    "qilmoqda",
+    "rahmat",
+    "salem",
+    "salom",
+    "tushuntirib",
+];
 
 /// English question words: never stop words, and the surest sign that a
 /// Latin-script message is written in English.
@@ -925,7 +965,9 @@ pub fn is_english_question_word(token: &str) -> bool {
 pub fn is_english_marker(word: &str) -> bool {
     word.is_ascii()
         && word.len() > 1
-        && (ENGLISH_QUESTION_WORDS.contains(&word) || is_stop_word(word) || is_common_word(word))
+        && (ENGLISH_QUESTION_WORDS.contains(&word)
+            || STOP_WORDS.binary_search(&word).is_ok()
+            || COMMON_WORDS.binary_search(&word).is_ok())
 }
 
 /// Russian and Korean question words with the English word that asks the
@@ -1085,6 +1127,7 @@ pub fn english_question_word(token: &str) -> Option<&'static str> {
 /// Is this normalised token an everyday English word (see the module docs)?
 pub fn is_common_word(token: &str) -> bool {
     COMMON_WORDS.binary_search(&token).is_ok()
+        || LATIN_TURKIC_COMMON_WORDS.binary_search(&token).is_ok()
 }
 
 #[cfg(test)]
@@ -1105,6 +1148,8 @@ mod tests {
     #[test]
     fn lists_are_sorted_and_unique_for_binary_search() {
         assert_sorted_unique(STOP_WORDS);
+        assert_sorted_unique(LATIN_TURKIC_STOP_WORDS);
+        assert_sorted_unique(LATIN_TURKIC_COMMON_WORDS);
         assert_sorted_unique(COMMON_WORDS);
         let words: Vec<&str> = QUESTION_WORDS.iter().map(|(w, _)| *w).collect();
         assert_sorted_unique(&words);
