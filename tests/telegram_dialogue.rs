@@ -8,18 +8,10 @@ mod support;
 use ksilk::lang::Lang;
 use support::fixtures::{self, group_chat, private_chat};
 use support::mock::{Mock, Sent};
+use support::push_and_wait;
 use support::{PATIENCE, engine, html, shown};
 
 const GROUP: i64 = -1_001_234_567_891;
-
-/// Pushes `update` and returns the bot's first new message in `chat`.
-async fn push_and_wait(mock: &Mock, chat: i64, update: serde_json::Value) -> Sent {
-    let before = mock.sent_to(chat).len();
-    mock.push(update);
-    mock.wait_until("a reply", PATIENCE, |m| m.sent_to(chat).len() > before)
-        .await;
-    mock.sent_to(chat)[before].clone()
-}
 
 async fn ask(mock: &Mock, chat: i64, text: &str) -> Sent {
     push_and_wait(mock, chat, fixtures::private_text(chat, text)).await

@@ -13,20 +13,12 @@ use ksilk::texts::{fill, texts};
 use serde_json::Value;
 use support::fixtures::{self, private_chat, with_language_code};
 use support::mock::{BOT_USERNAME, Mock, Outcome as CallOutcome, Sent};
+use support::push_and_wait;
 use support::{PATIENCE, engine, html, shown};
 
 const GROUP: i64 = -1_001_777_000_111;
 const RU_QUESTION: &str = "какие четыре направления у инициативы?";
 const KO_QUESTION: &str = "카자흐스탄과는 어떤 분야에서 협력하나요?";
-
-/// Pushes `update` into `chat` and returns the bot's first new message there.
-async fn push_and_wait(mock: &Mock, chat: i64, update: Value) -> Sent {
-    let before = mock.sent_to(chat).len();
-    mock.push(update);
-    mock.wait_until("a reply", PATIENCE, |m| m.sent_to(chat).len() > before)
-        .await;
-    mock.sent_to(chat)[before].clone()
-}
 
 /// A private text from a user whose Telegram app is in English.
 async fn ask(mock: &Mock, chat: i64, text: &str) -> Sent {

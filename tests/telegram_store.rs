@@ -14,9 +14,9 @@ use ksilk::matcher::Outcome;
 use ksilk::store::{self, StoreConfig, StoreHandle};
 use ksilk::texts::texts;
 use rusqlite::Connection;
-use serde_json::Value;
-use support::mock::{BOT_USERNAME, Mock, Sent};
-use support::{PATIENCE, Running, engine, fast_options, fixtures};
+use support::mock::{BOT_USERNAME, Mock};
+use support::push_and_wait;
+use support::{Running, engine, fast_options, fixtures};
 
 const WAIT: Duration = Duration::from_secs(30);
 /// Ids chosen to be recognisable in a byte scan.
@@ -32,14 +32,6 @@ fn open(path: &Path) -> StoreHandle {
 
 async fn start(mock: &Mock, store: Option<StoreHandle>) -> Running {
     Running::start_with_store(mock, engine(), fast_options(), store).await
-}
-
-async fn push_and_wait(mock: &Mock, chat: i64, update: Value) -> Sent {
-    let before = mock.sent_to(chat).len();
-    mock.push(update);
-    mock.wait_until("a reply", PATIENCE, |m| m.sent_to(chat).len() > before)
-        .await;
-    mock.sent_to(chat)[before].clone()
 }
 
 /// Every byte pattern a user or chat identifier could be stored as.

@@ -296,6 +296,15 @@ impl Drop for Running {
     }
 }
 
+/// Pushes `update` and returns the bot's first new message in `chat`.
+pub async fn push_and_wait(mock: &Mock, chat: i64, update: serde_json::Value) -> mock::Sent {
+    let before = mock.sent_to(chat).len();
+    mock.push(update);
+    mock.wait_until("a reply", PATIENCE, |m| m.sent_to(chat).len() > before)
+        .await;
+    mock.sent_to(chat)[before].clone()
+}
+
 /// Starts a mock and the bot on the embedded engine.
 pub async fn bot_with_engine() -> (Mock, Running) {
     let mock = Mock::start().await;
