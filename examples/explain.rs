@@ -20,6 +20,12 @@ fn main() -> anyhow::Result<()> {
         for c in &m.candidates {
             println!("  {:.3} {}", c.score, engine.kb().entry(c.entry).id);
         }
+        println!("  classifier:");
+        let ranked = engine.classifier().map(|c| c.predict(&question).ranked);
+        for (entry, p) in ranked.unwrap_or_default() {
+            let id = entry.map_or("(off-topic)", |e| engine.kb().entry(e).id.as_str());
+            println!("  {p:.3} {id}");
+        }
     }
     Ok(())
 }

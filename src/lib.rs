@@ -49,6 +49,8 @@ pub mod store;
 pub mod synthetic;
 pub mod telegram;
 
-pub use brain::{dialogue, engine, kb, lang, lexicon, matcher, morph, normalize, reply, texts};
+pub use brain::{
+    classify, dialogue, engine, kb, lang, lexicon, matcher, morph, normalize, reply, texts,
+};
 pub use engine::Engine;
 pub use kb::KnowledgeBase;

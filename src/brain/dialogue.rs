@@ -318,7 +318,10 @@ fn match_in_context(
     let place = dialogue.place();
     let index = engine.index();
     let tuning = engine.tuning();
-    let alone = engine.match_intent(text);
+    // The rules below weigh what the message's words say by themselves;
+    // the classifier's review comes in only where the message plainly names
+    // a topic of its own (below).
+    let alone = engine.match_words(text);
     // Declined is declined: "how many people live there?" stays off-topic
     // (unless only a word of it looked off-topic and it points in the last
     // list: "the first one" is no "first lady").
@@ -349,6 +352,30 @@ fn match_in_context(
             || engine.kb().entry(alone.candidates[0].entry).kind == Kind::SmallTalk);
     if names_its_topic {
         return (alone, Reading::OwnTopic);
+    }
+    // A whole question about another topic ("what is the diplomatic
+    // frontline?" after Kazakhstan), which the classifier answers: the
+    // conversation has nothing to add, when the classifier is sure of it
+    // ([`Tuning::own_topic_min`]: an unsure reading of a follow-up was
+    // wrong more often than the conversation). Never small talk: a follow-up is a
+    // question about the topic ("what did that person say?" is no "who are
+    // you?"), and small talk that names itself was answered above.
+    let classifier = engine.classifier();
+    if let Some(classifier) = classifier
+        .filter(|_| !bare_question && index.topic_words_beyond(&unpointed, Some(topic), tuning) > 0)
+    {
+        let prediction = classifier.predict(text);
+        let reviewed = crate::classify::second_opinion(alone.clone(), &prediction, tuning, |e| {
+            index.is_off_topic(e)
+        });
+        let own = reviewed.answer().filter(|&e| {
+            e != topic
+                && engine.kb().entry(e).kind != Kind::SmallTalk
+                && prediction.probability(e) >= tuning.own_topic_min
+        });
+        if reviewed.outcome == Outcome::Answer && own.is_some() {
+            return (reviewed, Reading::OwnTopic);
+        }
     }
     // "The second one", "the others": a place in the last list, or the
     // list itself.

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::classify::{self, Classifier};
 use crate::kb::{Entry, EntryIdx, KbError, Kind, KnowledgeBase};
 use crate::lang::Lang;
 use crate::matcher::{self, Candidate, Index, Match, Outcome, TUNING, Tuning};
@@ -27,6 +28,8 @@ pub const MAX_RELATED: usize = 4;
 pub struct Engine {
     kb: KnowledgeBase,
     index: Index,
+    /// None for a knowledge base too large to train one on.
+    classifier: Option<Classifier>,
     tuning: Tuning,
     plain: PlainCache,
 }
@@ -82,11 +85,22 @@ impl Engine {
 
     /// Indexes a knowledge base with other thresholds (for experiments).
     pub fn with_tuning(kb: KnowledgeBase, tuning: Tuning) -> Engine {
+        let classifier = Classifier::for_kb(&kb);
+        Self::with_classifier(kb, tuning, classifier)
+    }
+
+    /// An engine whose classifier was trained elsewhere (cross-validation).
+    pub fn with_classifier(
+        kb: KnowledgeBase,
+        tuning: Tuning,
+        classifier: Option<Classifier>,
+    ) -> Engine {
         let index = Index::build(&kb, &tuning);
         let plain = PlainCache::new(kb.entries().len());
         Engine {
             kb,
             index,
+            classifier,
             tuning,
             plain,
         }
@@ -118,8 +132,30 @@ impl Engine {
     }
 
     /// Ranks the knowledge base against a question and decides the outcome.
+    ///
+    /// The matcher ranks; the classifier's second opinion decides whether
+    /// its best guess is answered ([`classify::second_opinion`]).
     pub fn match_intent(&self, text: &str) -> Match {
+        let m = self.match_words(text);
+        match &self.classifier {
+            Some(classifier) => {
+                classify::second_opinion(m, &classifier.predict(text), &self.tuning, |e| {
+                    self.index.is_off_topic(e)
+                })
+            }
+            None => m,
+        }
+    }
+
+    /// The matcher's verdict alone, without the classifier's review: what
+    /// the words of a message say by themselves, which the follow-up
+    /// resolver ([`crate::dialogue`]) weighs against the conversation.
+    pub fn match_words(&self, text: &str) -> Match {
         self.index.match_intent(text, &self.tuning)
+    }
+
+    pub fn classifier(&self) -> Option<&Classifier> {
+        self.classifier.as_ref()
     }
 
     /// Answers free text in `lang`: an answer, a "did you mean", or a polite

@@ -96,6 +96,24 @@ pub struct Tuning {
     /// known words would otherwise dilute the coverage of the entry asked
     /// about.
     pub query_weight_cap: f32,
+    /// When the classifier ([`crate::classify`]) ranks the matcher's best
+    /// entry first with at least this probability, and the matcher scores it
+    /// at least [`Tuning::agree_score_min`], the two agree: answer it.
+    pub agree_min: f32,
+    /// See [`Tuning::agree_min`].
+    pub agree_score_min: f32,
+    /// The classifier's first choice alone answers with at least this
+    /// probability, whatever the matcher ranked first.
+    pub classifier_alone_min: f32,
+    /// See [`crate::classify::second_opinion`]: how many times more likely
+    /// the classifier must find its choice than an entry the matcher ties
+    /// with it, to answer rather than ask.
+    pub tie_ratio: f32,
+    /// In a conversation, a follow-up that names a topic of its own is
+    /// answered with the classifier's choice when the classifier gives it at
+    /// least this probability (measured on the four dialogue sets: lower
+    /// values answered more pronoun and question-word turns wrongly).
+    pub own_topic_min: f32,
 }
 
 /// The tuned values. See `ksilk eval` and the README for how they were chosen.
@@ -119,6 +137,11 @@ pub const TUNING: Tuning = Tuning {
     facet_penalty: 0.3,
     part_answer_min: 0.75,
     query_weight_cap: 14.0,
+    agree_min: 0.3,
+    agree_score_min: 0.3,
+    classifier_alone_min: 0.5,
+    tie_ratio: 2.0,
+    own_topic_min: 0.8,
 };
 
 /// At most this many entries are taken from one token's posting list; only a

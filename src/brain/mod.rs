@@ -18,6 +18,7 @@
 //! - [`dialogue`] reads a follow-up in the light of the conversation so far
 //!   ("and Turkmenistan?", "when?", "tell me more") and bounds what is kept.
 
+pub mod classify;
 pub mod dialogue;
 pub mod engine;
 pub mod kb;

@@ -1,0 +1,130 @@
+//! Trains the classifier of the built-in knowledge base (see
+//! `src/brain/classify/mod.rs`) and writes it to `$OUT_DIR/classifier.bin`,
+//! which the library embeds: the binary starts with a trained model and never
+//! trains one for `data/knowledge.json` at run time.
+//!
+//! It reads the knowledge base's raw JSON, not the validated form (the
+//! library is not built yet); the fingerprint it stores is checked at run
+//! time against the validated knowledge base, so a mismatch means a model
+//! trained at load, never a wrong one.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+// At the crate root, so that their `super::` paths resolve as they do in
+// the library's `classify` module.
+#[allow(dead_code)]
+#[path = "src/brain/classify/features.rs"]
+mod features;
+#[allow(dead_code)]
+#[path = "src/brain/classify/model.rs"]
+mod model;
+#[allow(dead_code)]
+#[path = "src/brain/classify/train.rs"]
+mod train;
+
+use model::fingerprint;
+use train::{EntryTexts, OFF_TOPIC_LABEL, QUESTION_SETS, TrainParams, train};
+
+const SECTIONS: &[&str] = &[
+    "initiative",
+    "countries",
+    "pillars",
+    "summits",
+    "topics",
+    "smalltalk",
+    "offtopic",
+];
+const LANGS: &[&str] = &["en", "ru", "ko"];
+
+fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn localized(value: &Value) -> Vec<&str> {
+    LANGS
+        .iter()
+        .filter_map(|l| value.get(l).and_then(Value::as_str))
+        .collect()
+}
+
+fn entry_texts<'a>(section: &str, entry: &'a Value) -> EntryTexts<'a> {
+    EntryTexts {
+        id: entry["id"].as_str().expect("every entry has an id"),
+        off_topic: section == "offtopic",
+        titles: localized(&entry["title"]),
+        phrases: ["names", "aliases", "keywords", "examples"]
+            .iter()
+            .flat_map(|k| strings(&entry[*k]))
+            .collect(),
+        answers: localized(&entry["answer"]),
+    }
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/brain/classify/features.rs");
+    println!("cargo:rerun-if-changed=src/brain/classify/model.rs");
+    println!("cargo:rerun-if-changed=src/brain/classify/train.rs");
+    println!("cargo:rerun-if-changed=data/knowledge.json");
+    let kb_text = std::fs::read_to_string(root.join("data/knowledge.json"))
+        .expect("data/knowledge.json is readable");
+    // A knowledge base that does not parse gets an empty model here; the
+    // library's loader reports the file, the place and the rule it broke.
+    let kb: Value = serde_json::from_str(&kb_text).unwrap_or(Value::Null);
+    let mut entries = Vec::new();
+    for section in SECTIONS {
+        match &kb[*section] {
+            Value::Array(items) => entries.extend(items.iter().map(|e| entry_texts(section, e))),
+            Value::Object(_) => entries.push(entry_texts(section, &kb[*section])),
+            _ => {}
+        }
+    }
+    let kb_pairs: Vec<(&str, &str)> = entries.iter().flat_map(EntryTexts::pairs).collect();
+    let kb_fingerprint = fingerprint(kb_pairs.iter().copied());
+    let ids: Vec<&str> = entries.iter().map(|e| e.id).collect();
+
+    let mut questions: Vec<(String, String)> = Vec::new();
+    for set in QUESTION_SETS {
+        println!("cargo:rerun-if-changed={set}");
+        let text = std::fs::read_to_string(root.join(set)).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            let Ok(case) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let (Some(q), intent) = (case["q"].as_str(), &case["intent"]) else {
+                continue;
+            };
+            let label = match intent.as_str() {
+                None => OFF_TOPIC_LABEL.to_owned(),
+                Some(id) if ids.contains(&id) => id.to_owned(),
+                Some(id) => {
+                    println!(
+                        "cargo:warning={set}:{}: intent {id:?} is not in the knowledge base",
+                        n + 1
+                    );
+                    continue;
+                }
+            };
+            questions.push((label, q.to_owned()));
+        }
+    }
+
+    let pairs = kb_pairs
+        .iter()
+        .copied()
+        .chain(questions.iter().map(|(l, q)| (l.as_str(), q.as_str())));
+    let model = if kb_pairs.is_empty() {
+        train(std::iter::empty(), 0, &TrainParams::DEFAULT)
+    } else {
+        train(pairs, kb_fingerprint, &TrainParams::DEFAULT)
+    };
+    let out =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("classifier.bin");
+    std::fs::write(out, model.to_bytes()).expect("OUT_DIR is writable");
+}

@@ -1,0 +1,273 @@
+//! A trained text classifier: TF-IDF over hashed character n-grams, then a
+//! multinomial logistic regression (softmax) over the labels.
+//!
+//! A model is plain data with two operations, [`Model::predict`] and its byte
+//! form ([`Model::to_bytes`], [`Model::from_bytes`]), because the model of the
+//! built-in knowledge base is trained by the build script and embedded in the
+//! binary: a start-up pays for reading it, never for training it. Like
+//! [`super::features`], this file is compiled into `build.rs` too, so it uses
+//! only `std`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::features::for_each_ngram;
+
+/// The first bytes of a model, with the format's version.
+const MAGIC: &[u8; 8] = b"KSLKCLF1";
+
+/// Keys are n-gram hashes already: hashing them again would only cost time.
+#[derive(Default)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub type FeatureMap = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
+
+/// Why bytes are not a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelError {
+    /// The bytes do not start with this format's magic and version.
+    NotAModel,
+    /// The bytes end before the model does, or have bytes after it.
+    Truncated,
+    /// A label is not UTF-8, or a count does not fit the data.
+    Malformed(&'static str),
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::NotAModel => write!(f, "not a ksilk classifier model (format KSLKCLF1)"),
+            ModelError::Truncated => {
+                write!(f, "the model's bytes are truncated or have extra bytes")
+            }
+            ModelError::Malformed(what) => write!(f, "malformed model: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// The classifier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The classes, sorted.
+    pub labels: Vec<String>,
+    /// What it was trained from, as [`fingerprint`] computes it: a model is
+    /// only used for the knowledge base whose phrases it learned.
+    pub fingerprint: u64,
+    /// n-gram hash → feature row.
+    pub(crate) features: FeatureMap,
+    /// By feature row: its inverse document frequency.
+    pub(crate) idf: Vec<f32>,
+    /// Row-major, `features × labels`.
+    pub(crate) weights: Vec<f32>,
+    /// By label.
+    pub(crate) bias: Vec<f32>,
+}
+
+/// An order-independent digest of labelled texts (FNV-1a of each pair,
+/// summed), for [`Model::fingerprint`].
+pub fn fingerprint<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> u64 {
+    pairs
+        .into_iter()
+        .map(|(label, text)| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in label.bytes().chain([0xff]).chain(text.bytes()) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            h
+        })
+        .fold(0u64, u64::wrapping_add)
+}
+
+/// The sparse TF-IDF vector of a text over a model's features, L2-normalised:
+/// `(row, value)`, sorted by row. Term frequencies are sublinear (`1 + ln
+/// tf`): a word said twice is not twice the question.
+pub(crate) fn tfidf(features: &FeatureMap, idf: &[f32], text: &str, out: &mut Vec<(u32, f32)>) {
+    out.clear();
+    for_each_ngram(text, |h| {
+        if let Some(&row) = features.get(&h) {
+            out.push((row, 1.0));
+        }
+    });
+    out.sort_unstable_by_key(|&(row, _)| row);
+    out.dedup_by(|next, kept| {
+        if next.0 == kept.0 {
+            kept.1 += 1.0;
+            true
+        } else {
+            false
+        }
+    });
+    let mut norm = 0.0f32;
+    for (row, value) in out.iter_mut() {
+        *value = (1.0 + value.ln()) * idf[*row as usize];
+        norm += *value * *value;
+    }
+    if norm > 0.0 {
+        let inv = norm.sqrt().recip();
+        for (_, value) in out.iter_mut() {
+            *value *= inv;
+        }
+    }
+}
+
+/// Turns logits into probabilities, in place.
+pub(crate) fn softmax(logits: &mut [f32]) {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for l in logits.iter_mut() {
+        *l = (*l - max).exp();
+        sum += *l;
+    }
+    for l in logits.iter_mut() {
+        *l /= sum;
+    }
+}
+
+impl Model {
+    /// The probability of each label (in [`Model::labels`] order) for `text`.
+    /// A text with no known n-gram gets the prior the biases encode.
+    pub fn predict(&self, text: &str) -> Vec<f32> {
+        let mut x = Vec::new();
+        tfidf(&self.features, &self.idf, text, &mut x);
+        let k = self.labels.len();
+        let mut logits = self.bias.clone();
+        for &(row, value) in &x {
+            let w = &self.weights[row as usize * k..(row as usize + 1) * k];
+            for (l, w) in logits.iter_mut().zip(w) {
+                *l += value * w;
+            }
+        }
+        softmax(&mut logits);
+        logits
+    }
+
+    /// How many n-gram features the model knows.
+    pub fn feature_count(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// The byte form that [`Model::from_bytes`] reads: little-endian, the
+    /// magic, the fingerprint, the labels, then each feature's hash and idf,
+    /// the weights and the biases.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut rows: Vec<(u64, u32)> = self.features.iter().map(|(&h, &r)| (h, r)).collect();
+        rows.sort_unstable_by_key(|&(_, r)| r);
+        let mut out = Vec::with_capacity(32 + rows.len() * 12 + self.weights.len() * 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        out.extend_from_slice(&(self.labels.len() as u32).to_le_bytes());
+        for label in &self.labels {
+            out.extend_from_slice(&(label.len() as u32).to_le_bytes());
+            out.extend_from_slice(label.as_bytes());
+        }
+        out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+        for (hash, row) in rows {
+            out.extend_from_slice(&hash.to_le_bytes());
+            out.extend_from_slice(&self.idf[row as usize].to_le_bytes());
+        }
+        for w in self.weights.iter().chain(&self.bias) {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads [`Model::to_bytes`]' form, checking every length.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(MAGIC.len())? != MAGIC {
+            return Err(ModelError::NotAModel);
+        }
+        let fingerprint = r.u64()?;
+        let label_count = r.u32()? as usize;
+        if label_count == 0 || label_count > 1 << 16 {
+            return Err(ModelError::Malformed("label count"));
+        }
+        let mut labels = Vec::with_capacity(label_count);
+        for _ in 0..label_count {
+            let len = r.u32()? as usize;
+            let text = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| ModelError::Malformed("a label is not UTF-8"))?;
+            labels.push(text.to_owned());
+        }
+        let feature_count = r.u32()? as usize;
+        if feature_count > r.remaining() / 12 {
+            return Err(ModelError::Truncated);
+        }
+        let mut features = FeatureMap::with_capacity_and_hasher(feature_count, Default::default());
+        let mut idf = Vec::with_capacity(feature_count);
+        for row in 0..feature_count {
+            if features.insert(r.u64()?, row as u32).is_some() {
+                return Err(ModelError::Malformed("a feature appears twice"));
+            }
+            idf.push(r.f32()?);
+        }
+        let weight_count = feature_count * label_count;
+        if r.remaining() != (weight_count + label_count) * 4 {
+            return Err(ModelError::Truncated);
+        }
+        let weights = (0..weight_count)
+            .map(|_| r.f32())
+            .collect::<Result<_, _>>()?;
+        let bias = (0..label_count)
+            .map(|_| r.f32())
+            .collect::<Result<_, _>>()?;
+        Ok(Model {
+            labels,
+            fingerprint,
+            features,
+            idf,
+            weights,
+            bias,
+        })
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.at
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        let end = self.at.checked_add(n).ok_or(ModelError::Truncated)?;
+        let out = self.bytes.get(self.at..end).ok_or(ModelError::Truncated)?;
+        self.at = end;
+        Ok(out)
+    }
+    fn u32(&mut self) -> Result<u32, ModelError> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    fn u64(&mut self) -> Result<u64, ModelError> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    fn f32(&mut self) -> Result<f32, ModelError> {
+        Ok(f32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+}
