@@ -315,7 +315,14 @@ pub struct Index {
     stemmers: Stemmers,
     /// The words looked up so far (see [`WordCache`]).
     word_cache: Mutex<WordCache>,
+    /// When the knowledge base is small enough, where each token sits in
+    /// each entry's token list, plus one (0: not there), at `entry *
+    /// tokens + token`: scoring reads it instead of searching the list.
+    token_positions: Option<Box<[u16]>>,
 }
+
+/// [`Index::token_positions`] is built only up to this many cells (8 MB).
+const MAX_POSITION_CELLS: usize = 1 << 22;
 
 /// A query token and what it matched.
 #[derive(Debug, Clone, Copy)]
@@ -651,6 +658,20 @@ impl Index {
             .into_iter()
             .map(|(_, ids, _)| ids.into_boxed_slice())
             .collect();
+        let token_positions = (entry_tokens.len().saturating_mul(tokens.len())
+            <= MAX_POSITION_CELLS
+            && entry_tokens
+                .iter()
+                .all(|list| list.len() < usize::from(u16::MAX)))
+        .then(|| {
+            let mut table = vec![0u16; entry_tokens.len() * tokens.len()];
+            for (entry, list) in entry_tokens.iter().enumerate() {
+                for (i, t) in list.iter().enumerate() {
+                    table[entry * tokens.len() + t.id as usize] = i as u16 + 1;
+                }
+            }
+            table.into_boxed_slice()
+        });
 
         Index {
             surfaces: tokens
@@ -688,6 +709,7 @@ impl Index {
             entry_facets,
             stemmers,
             word_cache: Mutex::default(),
+            token_positions,
         }
     }
 
@@ -1118,13 +1140,20 @@ impl Index {
         tuning: &Tuning,
     ) -> Candidate {
         let tokens = &self.entry_tokens[entry];
+        let position = |id: TokenId| match &self.token_positions {
+            Some(table) => {
+                let at = table[entry * self.tokens.len() + id as usize];
+                at.checked_sub(1).map(usize::from)
+            }
+            None => tokens.binary_search_by_key(&id, |t| t.id).ok(),
+        };
         let mut phrase_mask = 0u64;
         let covered: f32 = query
             .iter()
             .map(|q| {
                 let mut s = 0.0f32;
                 for &(id, sim) in &q.matches {
-                    if let Ok(i) = tokens.binary_search_by_key(&id, |t| t.id) {
+                    if let Some(i) = position(id) {
                         s = s.max(sim * tokens[i].credit);
                         phrase_mask |= tokens[i].phrases;
                     }
@@ -1141,10 +1170,17 @@ impl Index {
         let mut pcov = 0.0f32;
         let mut label_hit = false;
         let range = self.entry_phrases[entry].clone();
-        for (bit, p) in range.enumerate() {
-            if bit < 64 && phrase_mask & (1 << bit) == 0 {
-                continue;
-            }
+        // The first 64 phrases that hold a query token, by their bits in
+        // order; the rest, all of them.
+        let mut bits = phrase_mask;
+        let flagged = std::iter::from_fn(|| {
+            (bits != 0).then(|| {
+                let bit = bits.trailing_zeros();
+                bits &= bits - 1;
+                range.start + bit
+            })
+        });
+        for p in flagged.chain(range.clone().skip(64)) {
             let phrase = &self.phrases[p as usize];
             if !any_content && !phrase.all_stop {
                 continue;
