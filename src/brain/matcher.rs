@@ -1047,13 +1047,23 @@ impl Index {
                     let sim = best[id as usize];
                     (sim > 0.0).then_some(sim)
                 };
-                candidates
-                    .into_iter()
-                    .map(|entry| {
-                        self.score_entry(entry, query, total_weight, &best_sim, any_content, tuning)
-                    })
-                    .filter(|c| c.score > 0.0)
-                    .collect()
+                let mut ranked = Vec::with_capacity(candidates.len());
+                ranked.extend(
+                    candidates
+                        .iter()
+                        .map(|&entry| {
+                            self.score_entry(
+                                entry,
+                                query,
+                                total_weight,
+                                &best_sim,
+                                any_content,
+                                tuning,
+                            )
+                        })
+                        .filter(|c| c.score > 0.0),
+                );
+                ranked
             };
             for q in query {
                 for &(id, _) in &q.matches {
@@ -1095,7 +1105,7 @@ impl Index {
     fn candidates_in(&self, query: &[QueryToken], seen: &mut [bool]) -> Vec<EntryIdx> {
         let any_selective = query.iter().any(|q| q.selective);
         let any_content = query.iter().any(|q| !q.stop && !q.matches.is_empty());
-        let mut candidates: Vec<EntryIdx> = Vec::new();
+        let mut candidates: Vec<EntryIdx> = Vec::with_capacity(self.entry_tokens.len().min(64));
         let mut take = |entry: EntryIdx| {
             if !std::mem::replace(&mut seen[entry], true) {
                 candidates.push(entry);

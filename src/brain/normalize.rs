@@ -166,7 +166,14 @@ fn fold(text: &str) -> String {
     // for text made only of the characters questions are written with the
     // answer is known without the quick check's table lookups.
     if text.chars().all(is_plain_nfkc) || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        text.chars().for_each(|c| fold_into(c, &mut folded));
+        for c in text.chars() {
+            // `fold_into`'s own shortcuts, here in the loop.
+            match c {
+                '\0'..='\x7f' => folded.push(c.to_ascii_lowercase()),
+                '\u{0430}'..='\u{044F}' | '\u{AC00}'..='\u{D7A3}' => folded.push(c),
+                c => fold_into(c, &mut folded),
+            }
+        }
     } else {
         text.nfkc().for_each(|c| fold_into(c, &mut folded));
     }
@@ -177,16 +184,24 @@ fn fold(text: &str) -> String {
 pub fn tokenize(text: &str) -> Vec<String> {
     let folded = fold(first_chars(strip_command(text), MAX_INPUT_CHARS));
 
-    let mut tokens: Vec<String> = Vec::new();
+    // Room for a question's words and its longest word at once: growing
+    // them step by step cost more than the words themselves.
+    let mut tokens: Vec<String> = Vec::with_capacity(16);
     // The word being read; a finished word is copied out at its exact size
     // and this buffer is reused.
-    let mut current = String::new();
+    let mut current = String::with_capacity(32);
     let mut in_mention = false;
     let mut chars = folded.chars();
     while tokens.len() < MAX_TOKENS
         && let Some(c) = chars.next()
     {
-        if is_apostrophe(c) {
+        // The letters questions are made of, first: none is an apostrophe,
+        // all are word characters.
+        if c.is_ascii_alphanumeric()
+            || matches!(c, '\u{0430}'..='\u{045F}' | '\u{AC00}'..='\u{D7A3}')
+        {
+            current.push(c);
+        } else if is_apostrophe(c) {
             // Checked before letters: 'ʻ' (U+02BB) counts as a letter in Unicode.
             let mut ahead = chars.clone();
             let next = ahead.next();
