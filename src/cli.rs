@@ -107,13 +107,17 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode>
             question,
         } => {
             let engine = load_engine(kb)?;
-            if chats {
+            let done = if chats {
                 let mut out = io::BufWriter::new(io::stdout().lock());
                 crate::ask_chats::run(&engine, io::stdin().lock(), &mut out, lang)
                     .map(|()| ExitCode::SUCCESS)
             } else {
                 ask(&engine, json, lang, &question).map(|()| ExitCode::SUCCESS)
-            }
+            };
+            // The process ends here: freeing the index piece by piece
+            // (tens of thousands of allocations) would only delay the exit.
+            std::mem::forget(engine);
+            done
         }
         Command::Check => check(kb),
         Command::Eval { file } => {

@@ -15,7 +15,40 @@
 //! they tell "who announced it" from "when is the summit", so the knowledge base's
 //! own statistics weigh them.
 //!
-//! The lists are sorted so that lookups are binary searches; a test keeps them so.
+//! The lists are sorted and unique (a test keeps them so); lookups go
+//! through hash sets built from them on first use ([`WordSet`]), since the
+//! matcher asks about every word of every question.
+
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashSet;
+
+/// Word lists as one hash set, built on first use: a hash instead of a
+/// binary search of string comparisons.
+struct WordSet {
+    lists: &'static [&'static [&'static str]],
+    set: OnceLock<FxHashSet<&'static str>>,
+}
+
+impl WordSet {
+    const fn new(lists: &'static [&'static [&'static str]]) -> WordSet {
+        WordSet {
+            lists,
+            set: OnceLock::new(),
+        }
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        self.set
+            .get_or_init(|| self.lists.iter().flat_map(|l| l.iter().copied()).collect())
+            .contains(word)
+    }
+}
+
+static STOP_SET: WordSet = WordSet::new(&[STOP_WORDS, LATIN_TURKIC_STOP_WORDS]);
+static COMMON_SET: WordSet = WordSet::new(&[COMMON_WORDS, LATIN_TURKIC_COMMON_WORDS]);
+static ENGLISH_MARKER_SET: WordSet =
+    WordSet::new(&[ENGLISH_QUESTION_WORDS, STOP_WORDS, COMMON_WORDS]);
 
 const STOP_WORDS: &[&str] = &[
     "a",
@@ -905,8 +938,7 @@ const COMMON_WORDS: &[&str] = &[
 
 /// Is this normalised token a function word?
 pub fn is_stop_word(token: &str) -> bool {
-    STOP_WORDS.binary_search(&token).is_ok()
-        || LATIN_TURKIC_STOP_WORDS.binary_search(&token).is_ok()
+    STOP_SET.contains(token)
 }
 
 /// Uzbek and Kazakh function words as they are typed in Latin letters
@@ -963,11 +995,7 @@ pub fn is_english_question_word(token: &str) -> bool {
 /// word, and so evidence that a Latin-script text is English rather than a
 /// name or Uzbek (see [`crate::lang::detect`])?
 pub fn is_english_marker(word: &str) -> bool {
-    word.is_ascii()
-        && word.len() > 1
-        && (ENGLISH_QUESTION_WORDS.contains(&word)
-            || STOP_WORDS.binary_search(&word).is_ok()
-            || COMMON_WORDS.binary_search(&word).is_ok())
+    word.is_ascii() && word.len() > 1 && ENGLISH_MARKER_SET.contains(word)
 }
 
 /// Russian and Korean question words with the English word that asks the
@@ -1126,8 +1154,7 @@ pub fn english_question_word(token: &str) -> Option<&'static str> {
 
 /// Is this normalised token an everyday English word (see the module docs)?
 pub fn is_common_word(token: &str) -> bool {
-    COMMON_WORDS.binary_search(&token).is_ok()
-        || LATIN_TURKIC_COMMON_WORDS.binary_search(&token).is_ok()
+    COMMON_SET.contains(token)
 }
 
 #[cfg(test)]

@@ -29,9 +29,11 @@
 //! Every number that decides behaviour lives in [`Tuning`]; [`TUNING`] holds the
 //! values tuned on `tests/data/eval.jsonl` by `examples/tune.rs`.
 
+use std::cell::RefCell;
 use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{is_common_word, is_english_question_word, is_stop_word};
@@ -334,17 +336,123 @@ pub struct Index {
     /// Per entry, a bit per [`FACET_WORDS`] word its examples ask with.
     entry_facets: Vec<u8>,
     stemmers: Stemmers,
+    /// The words looked up so far (see [`WordCache`]).
+    word_cache: Mutex<WordCache>,
+    /// When the knowledge base is small enough, where each token sits in
+    /// each entry's token list, plus one (0: not there), at `entry *
+    /// tokens + token`: scoring reads it instead of searching the list.
+    token_positions: Option<Box<[u16]>>,
 }
 
+/// [`Index::token_positions`] is built only up to this many cells (8 MB).
+const MAX_POSITION_CELLS: usize = 1 << 22;
+
 /// A query token and what it matched.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct QueryToken {
     weight: f32,
     /// Matched nothing in the knowledge base.
     unknown: bool,
     stop: bool,
     selective: bool,
-    matches: Vec<(TokenId, f32)>,
+    matches: Matches,
+}
+
+/// The known tokens a query token matched: at most three (see
+/// [`Index::lookup_uncached`]), kept inline so a looked-up word is a plain
+/// value that the word cache can hand out without allocating.
+#[derive(Debug, Clone, Copy, Default)]
+struct Matches {
+    items: [(TokenId, f32); 3],
+    len: u8,
+}
+
+impl Matches {
+    fn one(id: TokenId, sim: f32) -> Matches {
+        Matches {
+            items: [(id, sim), (0, 0.0), (0, 0.0)],
+            len: 1,
+        }
+    }
+
+    /// The first three of `list`.
+    fn from_slice(list: &[(TokenId, f32)]) -> Matches {
+        let mut m = Matches::default();
+        for (slot, &item) in m.items.iter_mut().zip(list) {
+            *slot = item;
+            m.len += 1;
+        }
+        m
+    }
+}
+
+impl std::ops::Deref for Matches {
+    type Target = [(TokenId, f32)];
+    fn deref(&self) -> &[(TokenId, f32)] {
+        &self.items[..usize::from(self.len)]
+    }
+}
+
+impl<'a> IntoIterator for &'a Matches {
+    type Item = &'a (TokenId, f32);
+    type IntoIter = std::slice::Iter<'a, (TokenId, f32)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The words already looked up, per index: a word's [`QueryToken`] depends
+/// only on the word, the index and the tuning, and the same everyday words
+/// come back in nearly every question, so each distinct word is stemmed and
+/// searched for typos once. Bounded: it starts again empty when full.
+#[derive(Debug, Default)]
+struct WordCache {
+    /// The tuning the cached words were looked up under.
+    tuning: Option<Tuning>,
+    words: HashMap<Box<str>, QueryToken>,
+}
+
+/// How many distinct words [`WordCache`] keeps at most (a few MB at most).
+const WORD_CACHE_CAP: usize = 50_000;
+
+/// Per-thread scratch space for scoring, reused from query to query instead
+/// of allocated and zeroed each time. Every slot a query sets is put back to
+/// zero (false) once it is scored; `dirty` says a query is in progress, so a
+/// query that panicked midway leaves nothing behind for the next one.
+#[derive(Default)]
+struct Scratch {
+    /// Best similarity per known token (0: not in the query).
+    best: Vec<f32>,
+    /// Entries already taken as candidates.
+    seen: Vec<bool>,
+    dirty: bool,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+impl Scratch {
+    /// Runs `f` with the scratch sized for `tokens` tokens and `entries` entries,
+    /// all zero.
+    fn with<R>(tokens: usize, entries: usize, f: impl FnOnce(&mut Scratch) -> R) -> R {
+        SCRATCH.with_borrow_mut(|s| {
+            if s.dirty {
+                s.best.iter_mut().for_each(|b| *b = 0.0);
+                s.seen.iter_mut().for_each(|b| *b = false);
+            }
+            if s.best.len() < tokens {
+                s.best.resize(tokens, 0.0);
+            }
+            if s.seen.len() < entries {
+                s.seen.resize(entries, false);
+            }
+            s.dirty = true;
+            let r = f(s);
+            s.dirty = false;
+            r
+        })
+    }
 }
 
 fn trigrams_of(token: &str) -> Vec<[char; 3]> {
@@ -573,6 +681,20 @@ impl Index {
             .into_iter()
             .map(|(_, ids, _)| ids.into_boxed_slice())
             .collect();
+        let token_positions = (entry_tokens.len().saturating_mul(tokens.len())
+            <= MAX_POSITION_CELLS
+            && entry_tokens
+                .iter()
+                .all(|list| list.len() < usize::from(u16::MAX)))
+        .then(|| {
+            let mut table = vec![0u16; entry_tokens.len() * tokens.len()];
+            for (entry, list) in entry_tokens.iter().enumerate() {
+                for (i, t) in list.iter().enumerate() {
+                    table[entry * tokens.len() + t.id as usize] = i as u16 + 1;
+                }
+            }
+            table.into_boxed_slice()
+        });
 
         Index {
             surfaces: tokens
@@ -609,6 +731,8 @@ impl Index {
             facet_tokens,
             entry_facets,
             stemmers,
+            word_cache: Mutex::default(),
+            token_positions,
         }
     }
 
@@ -617,8 +741,50 @@ impl Index {
         self.tokens.len()
     }
 
-    /// Finds the known tokens a query token may stand for, with a similarity.
+    /// [`Index::lookup_uncached`] through the word cache.
     fn lookup(&self, word: &str, tuning: &Tuning) -> QueryToken {
+        let mut cache = self.words_seen(tuning);
+        self.lookup_in(&mut cache, word, tuning)
+    }
+
+    /// The word cache, emptied if it was filled under another tuning.
+    fn words_seen(&self, tuning: &Tuning) -> std::sync::MutexGuard<'_, WordCache> {
+        // A panic while the lock was held left at worst a word not inserted.
+        let mut cache = self
+            .word_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if cache.tuning != Some(*tuning) {
+            cache.words.clear();
+            cache.tuning = Some(*tuning);
+        }
+        cache
+    }
+
+    fn lookup_in(&self, cache: &mut WordCache, word: &str, tuning: &Tuning) -> QueryToken {
+        if let Some(q) = cache.words.get(word) {
+            return *q;
+        }
+        let q = self.lookup_uncached(word, tuning);
+        if cache.words.len() >= WORD_CACHE_CAP {
+            cache.words.clear();
+        }
+        cache.words.insert(word.into(), q);
+        q
+    }
+
+    /// The query tokens of a text: its [`words`], looked up.
+    fn read(&self, text: &str, tuning: &Tuning) -> Vec<QueryToken> {
+        let words = words(text);
+        let mut cache = self.words_seen(tuning);
+        words
+            .iter()
+            .map(|w| self.lookup_in(&mut cache, w, tuning))
+            .collect()
+    }
+
+    /// Finds the known tokens a query token may stand for, with a similarity.
+    fn lookup_uncached(&self, word: &str, tuning: &Tuning) -> QueryToken {
         // A word the knowledge base uses stems to the same token as it did
         // there: no need to stem it again.
         let known = self.surfaces.get(word).copied();
@@ -641,7 +807,7 @@ impl Index {
                 unknown: false,
                 stop: info.stop,
                 selective: info.selective,
-                matches: vec![(id, 1.0)],
+                matches: Matches::one(id, 1.0),
             };
         }
         if is_stop_word(word) {
@@ -650,7 +816,7 @@ impl Index {
                 unknown: false,
                 stop: true,
                 selective: false,
-                matches: Vec::new(),
+                matches: Matches::default(),
             };
         }
 
@@ -765,7 +931,7 @@ impl Index {
                 unknown: true,
                 stop: false,
                 selective: false,
-                matches,
+                matches: Matches::default(),
             };
         }
         matches.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -780,13 +946,13 @@ impl Index {
             unknown: false,
             stop: false,
             selective,
-            matches,
+            matches: Matches::from_slice(&matches),
         }
     }
 
     /// Scores every entry the query reaches, best first.
     pub fn rank(&self, text: &str, tuning: &Tuning) -> Vec<Candidate> {
-        let query: Vec<QueryToken> = words(text).iter().map(|t| self.lookup(t, tuning)).collect();
+        let query = self.read(text, tuning);
         self.rank_tokens(&query, tuning)
     }
 
@@ -795,7 +961,7 @@ impl Index {
     /// them: a bare follow-up ("where?", "what did he sign there?") has few
     /// words of its own to bring its topic in.
     pub fn rank_around(&self, text: &str, around: &[EntryIdx], tuning: &Tuning) -> Vec<Candidate> {
-        let query: Vec<QueryToken> = words(text).iter().map(|t| self.lookup(t, tuning)).collect();
+        let query = self.read(text, tuning);
         self.rank_tokens_with(&query, around, tuning)
     }
 
@@ -879,36 +1045,56 @@ impl Index {
         // A query of stop words only ("who are you") is scored on phrases
         // made only of stop words.
         let any_content = query.iter().any(|q| !q.stop && !q.matches.is_empty());
-        let mut candidates = self.candidates(query);
-        for &entry in around {
-            if entry < self.entry_tokens.len() && !candidates.contains(&entry) {
-                candidates.push(entry);
+        let mut ranked = Scratch::with(self.tokens.len(), self.entry_tokens.len(), |scratch| {
+            let mut candidates = self.candidates_in(query, &mut scratch.seen);
+            for &entry in around {
+                if entry < self.entry_tokens.len() && !candidates.contains(&entry) {
+                    candidates.push(entry);
+                }
             }
-        }
 
-        // Best similarity per known token, for phrase coverage, indexed by
-        // token: phrase coverage asks for every token of every
-        // phrase it visits, so the lookup must be O(1). 0 means "not in the
-        // query" (a match always has a positive similarity).
-        let mut best = vec![0.0f32; self.tokens.len()];
-        for q in query {
-            for &(id, sim) in &q.matches {
-                let slot = &mut best[id as usize];
-                *slot = slot.max(sim);
+            // Best similarity per known token, for phrase coverage, indexed by
+            // token: phrase coverage asks for every token of every
+            // phrase it visits, so the lookup must be O(1). 0 means "not in the
+            // query" (a match always has a positive similarity).
+            let best = &mut scratch.best;
+            for q in query {
+                for &(id, sim) in &q.matches {
+                    let slot = &mut best[id as usize];
+                    *slot = slot.max(sim);
+                }
             }
-        }
-        let best_sim = |id: TokenId| {
-            let sim = best[id as usize];
-            (sim > 0.0).then_some(sim)
-        };
-
-        let mut ranked: Vec<Candidate> = candidates
-            .into_iter()
-            .map(|entry| {
-                self.score_entry(entry, query, total_weight, &best_sim, any_content, tuning)
-            })
-            .filter(|c| c.score > 0.0)
-            .collect();
+            let ranked: Vec<Candidate> = {
+                let best: &[f32] = best;
+                let best_sim = |id: TokenId| {
+                    let sim = best[id as usize];
+                    (sim > 0.0).then_some(sim)
+                };
+                let mut ranked = Vec::with_capacity(candidates.len());
+                ranked.extend(
+                    candidates
+                        .iter()
+                        .map(|&entry| {
+                            self.score_entry(
+                                entry,
+                                query,
+                                total_weight,
+                                &best_sim,
+                                any_content,
+                                tuning,
+                            )
+                        })
+                        .filter(|c| c.score > 0.0),
+                );
+                ranked
+            };
+            for q in query {
+                for &(id, _) in &q.matches {
+                    best[id as usize] = 0.0;
+                }
+            }
+            ranked
+        });
         // The question word picks the part of a topic (see `facet_penalty`).
         let asked: u8 = query
             .iter()
@@ -932,37 +1118,46 @@ impl Index {
     /// those, any content word; failing that (a query of stop words only,
     /// "who are you"), phrases made only of stop words.
     fn candidates(&self, query: &[QueryToken]) -> Vec<EntryIdx> {
+        Scratch::with(self.tokens.len(), self.entry_tokens.len(), |scratch| {
+            self.candidates_in(query, &mut scratch.seen)
+        })
+    }
+
+    /// [`Index::candidates`], marking them in `seen` (all false, and put
+    /// back to all false before it returns).
+    fn candidates_in(&self, query: &[QueryToken], seen: &mut [bool]) -> Vec<EntryIdx> {
         let any_selective = query.iter().any(|q| q.selective);
         let any_content = query.iter().any(|q| !q.stop && !q.matches.is_empty());
-        let mut seen: HashSet<EntryIdx> = HashSet::default();
-        let mut candidates: Vec<EntryIdx> = Vec::new();
+        let mut candidates: Vec<EntryIdx> = Vec::with_capacity(self.entry_tokens.len().min(64));
+        let mut take = |entry: EntryIdx| {
+            if !std::mem::replace(&mut seen[entry], true) {
+                candidates.push(entry);
+            }
+        };
         for q in query {
             for &(id, _) in &q.matches {
                 let info = &self.tokens[id as usize];
                 if !any_content {
                     for &p in &info.stop_phrases {
-                        let entry = self.phrases[p as usize].entry;
-                        if seen.insert(entry) {
-                            candidates.push(entry);
-                        }
+                        take(self.phrases[p as usize].entry);
                     }
                 } else if q.selective || (!any_selective && !q.stop) {
                     for &(entry, _) in info.entries.iter().take(MAX_POSTINGS) {
-                        if seen.insert(entry) {
-                            candidates.push(entry);
-                        }
+                        take(entry);
                     }
                 }
             }
         }
-
+        for &entry in &candidates {
+            seen[entry] = false;
+        }
         candidates
     }
 
     /// How many entries a question is scored against. The index keeps this
     /// far below the size of a large knowledge base (see `tests/scaling.rs`).
     pub fn reach(&self, text: &str, tuning: &Tuning) -> usize {
-        let query: Vec<QueryToken> = words(text).iter().map(|t| self.lookup(t, tuning)).collect();
+        let query = self.read(text, tuning);
         self.candidates(&query).len()
     }
 
@@ -978,13 +1173,20 @@ impl Index {
         tuning: &Tuning,
     ) -> Candidate {
         let tokens = &self.entry_tokens[entry];
+        let position = |id: TokenId| match &self.token_positions {
+            Some(table) => {
+                let at = table[entry * self.tokens.len() + id as usize];
+                at.checked_sub(1).map(usize::from)
+            }
+            None => tokens.binary_search_by_key(&id, |t| t.id).ok(),
+        };
         let mut phrase_mask = 0u64;
         let covered: f32 = query
             .iter()
             .map(|q| {
                 let mut s = 0.0f32;
                 for &(id, sim) in &q.matches {
-                    if let Ok(i) = tokens.binary_search_by_key(&id, |t| t.id) {
+                    if let Some(i) = position(id) {
                         s = s.max(sim * tokens[i].credit);
                         phrase_mask |= tokens[i].phrases;
                     }
@@ -1001,10 +1203,17 @@ impl Index {
         let mut pcov = 0.0f32;
         let mut label_hit = false;
         let range = self.entry_phrases[entry].clone();
-        for (bit, p) in range.enumerate() {
-            if bit < 64 && phrase_mask & (1 << bit) == 0 {
-                continue;
-            }
+        // The first 64 phrases that hold a query token, by their bits in
+        // order; the rest, all of them.
+        let mut bits = phrase_mask;
+        let flagged = std::iter::from_fn(|| {
+            (bits != 0).then(|| {
+                let bit = bits.trailing_zeros();
+                bits &= bits - 1;
+                range.start + bit
+            })
+        });
+        for p in flagged.chain(range.clone().skip(64)) {
             let phrase = &self.phrases[p as usize];
             if !any_content && !phrase.all_stop {
                 continue;
@@ -1117,7 +1326,7 @@ impl Index {
         words(text)
             .iter()
             .map(|w| self.lookup(w, tuning))
-            .flat_map(|q| q.matches)
+            .flat_map(|q| q.matches.to_vec())
             .filter_map(|(id, _)| self.facet_tokens.iter().find(|(f, _)| *f == id))
             .fold(quantity, |acc, (_, bit)| acc | bit)
     }

@@ -138,6 +138,21 @@ fn first_chars(text: &str, max: usize) -> &str {
     }
 }
 
+/// Characters that NFKC leaves as they are wherever they stand (quick check
+/// "yes", combining class 0): ASCII, Cyrillic letters, Hangul syllables and
+/// the punctuation typed around them. A text made only of these is in NFKC,
+/// as the quick check would find (a test checks every one of them).
+fn is_plain_nfkc(c: char) -> bool {
+    matches!(c,
+        '\0'..='\x7f'
+        | '\u{0400}'..='\u{0482}'
+        | '\u{048A}'..='\u{04FF}'
+        | '\u{AC00}'..='\u{D7A3}'
+        | '\u{00AB}' | '\u{00BB}'
+        | '\u{2013}' | '\u{2014}'
+        | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}')
+}
+
 /// Steps 2 and 3 of the module docs: NFKC, lower case, folding, invisible
 /// characters deleted.
 fn fold(text: &str) -> String {
@@ -147,9 +162,18 @@ fn fold(text: &str) -> String {
     }
     let mut folded = String::with_capacity(text.len());
     // Most non-ASCII questions (Cyrillic, Hangul syllables) are NFKC
-    // already; the quick check says so without running the normaliser.
-    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        text.chars().for_each(|c| fold_into(c, &mut folded));
+    // already; the quick check says so without running the normaliser, and
+    // for text made only of the characters questions are written with the
+    // answer is known without the quick check's table lookups.
+    if text.chars().all(is_plain_nfkc) || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        for c in text.chars() {
+            // `fold_into`'s own shortcuts, here in the loop.
+            match c {
+                '\0'..='\x7f' => folded.push(c.to_ascii_lowercase()),
+                '\u{0430}'..='\u{044F}' | '\u{AC00}'..='\u{D7A3}' => folded.push(c),
+                c => fold_into(c, &mut folded),
+            }
+        }
     } else {
         text.nfkc().for_each(|c| fold_into(c, &mut folded));
     }
@@ -160,16 +184,24 @@ fn fold(text: &str) -> String {
 pub fn tokenize(text: &str) -> Vec<String> {
     let folded = fold(first_chars(strip_command(text), MAX_INPUT_CHARS));
 
-    let mut tokens: Vec<String> = Vec::new();
+    // Room for a question's words and its longest word at once: growing
+    // them step by step cost more than the words themselves.
+    let mut tokens: Vec<String> = Vec::with_capacity(16);
     // The word being read; a finished word is copied out at its exact size
     // and this buffer is reused.
-    let mut current = String::new();
+    let mut current = String::with_capacity(32);
     let mut in_mention = false;
     let mut chars = folded.chars();
     while tokens.len() < MAX_TOKENS
         && let Some(c) = chars.next()
     {
-        if is_apostrophe(c) {
+        // The letters questions are made of, first: none is an apostrophe,
+        // all are word characters.
+        if c.is_ascii_alphanumeric()
+            || matches!(c, '\u{0430}'..='\u{045F}' | '\u{AC00}'..='\u{D7A3}')
+        {
+            current.push(c);
+        } else if is_apostrophe(c) {
             // Checked before letters: 'ʻ' (U+02BB) counts as a letter in Unicode.
             let mut ahead = chars.clone();
             let next = ahead.next();
@@ -371,6 +403,21 @@ mod tests {
             fold_general(c, &mut general);
             assert_eq!(fast, general, "{c:?}");
             assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn plain_characters_are_nfkc_wherever_they_stand() {
+        use unicode_normalization::char::canonical_combining_class;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if is_plain_nfkc(c) {
+                assert_eq!(
+                    is_nfkc_quick(std::iter::once(c)),
+                    IsNormalized::Yes,
+                    "{c:?}"
+                );
+                assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            }
         }
     }
 
