@@ -54,6 +54,9 @@ pub struct TurnCase {
     /// used in scoring.
     #[serde(default)]
     pub expect: Option<String>,
+    /// The labeller's remark, e.g. that no entry states this gap.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Does this line hold a dialogue (rather than a single question)?
@@ -312,6 +315,7 @@ mod tests {
             accept: Vec::new(),
             rule: rule.into(),
             expect: None,
+            note: None,
         }
     }
 

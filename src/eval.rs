@@ -40,6 +40,13 @@ pub struct EvalCase {
     /// The question's language: `en`, `ru`, `ko` or `mixed`.
     #[serde(default)]
     pub lang: Option<String>,
+    /// What a right reply says, in the words of the blind set's writer (who
+    /// never saw the knowledge base): for whoever reads a failure, not scored.
+    #[serde(default)]
+    pub expect: Option<String>,
+    /// The labeller's remark, e.g. that no entry states this gap.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl EvalCase {
@@ -317,6 +324,8 @@ mod tests {
             category: "test".into(),
             accept: Vec::new(),
             lang: None,
+            expect: None,
+            note: None,
         }
     }
 

@@ -7,9 +7,9 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` (219), `blind-2.jsonl` (220) and `blind-3.jsonl`
-//!   (210): more of the same kind, the first three blind sets, which joined
-//!   the dev sets after their first-contact scores were recorded.
+//! - `blind-1.jsonl` to `blind-5.jsonl` (210-220 each): more of the same
+//!   kind, the blind sets, which joined the dev sets after their
+//!   first-contact scores were recorded.
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -27,14 +27,19 @@ fn report(file: &str) -> EvalReport {
 }
 
 /// Floors and ceilings per set: (file, in scope ≥, off-topic declined ≥,
-/// wrong answers ≤), as shares.
-const GATES: [(&str, f64, f64, f64); 6] = [
-    ("eval.jsonl", 0.90, 0.95, 0.015),
-    ("heldout.jsonl", 0.83, 0.95, 0.01),
-    ("dev-2.jsonl", 0.60, 0.95, 0.03),
-    ("blind-1.jsonl", 0.64, 0.98, 0.015),
-    ("blind-2.jsonl", 0.59, 0.93, 0.03),
-    ("blind-3.jsonl", 0.55, 0.82, 0.03),
+/// wrong answers ≤), as shares. The built-in classifier learns from these
+/// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
+/// they catch a model or a matcher that stopped working, not a measure of
+/// new questions (`examples/crossval.rs` and the blind sets are that).
+const GATES: [(&str, f64, f64, f64); 8] = [
+    ("eval.jsonl", 0.97, 0.98, 0.01),
+    ("heldout.jsonl", 0.95, 0.95, 0.01),
+    ("dev-2.jsonl", 0.93, 0.97, 0.02),
+    ("blind-1.jsonl", 0.95, 0.97, 0.01),
+    ("blind-2.jsonl", 0.92, 0.97, 0.03),
+    ("blind-3.jsonl", 0.92, 0.97, 0.02),
+    ("blind-4.jsonl", 0.91, 0.97, 0.025),
+    ("blind-5.jsonl", 0.93, 0.97, 0.025),
 ];
 
 #[test]
@@ -163,7 +168,7 @@ fn check_dialogues(file: &str, right_floor: f64, wrong_ceiling: f64, first_floor
 /// and Uzbek/Kazakh Latin, written with the knowledge base at hand).
 #[test]
 fn follow_ups_in_the_dialogue_dev_set_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-dev.jsonl", 0.76, 0.045, 0.88);
+    check_dialogues("dialogues-dev.jsonl", 0.78, 0.05, 0.93);
 }
 
 /// The first blind set of dialogues, a dev set since its first contact
@@ -185,4 +190,11 @@ fn follow_ups_in_blind_dialogue_set_2_keep_their_floor_and_wrong_answer_ceiling(
 #[test]
 fn follow_ups_in_blind_dialogue_set_3_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-3.jsonl", 0.63, 0.08, 0.72);
+}
+
+/// The fourth blind set of dialogues, a dev set since its first contact
+/// (73.3% of follow-ups right, 3.6% wrong; see the README).
+#[test]
+fn follow_ups_in_blind_dialogue_set_4_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-4.jsonl", 0.74, 0.05, 0.76);
 }

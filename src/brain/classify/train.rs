@@ -156,6 +156,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-2.jsonl",
     "tests/data/blind-3.jsonl",
     "tests/data/blind-4.jsonl",
+    "tests/data/blind-5.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
