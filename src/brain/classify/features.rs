@@ -11,7 +11,7 @@
 //! `unicode-normalization`: training and prediction must see the very same
 //! n-grams.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// The longest n-gram, in characters.
 pub const MAX_N: usize = 4;
@@ -33,58 +33,81 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
 }
 
-/// FNV-1a over the UTF-8 bytes of an n-gram: stable across builds and
-/// platforms, so the build script's model fits the binary that embeds it.
-fn hash_chars(chars: &[char]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// One more character into an FNV-1a hash of UTF-8 bytes. FNV extends a
+/// prefix's hash, so the n-grams starting at one place cost one step each.
+fn fnv_step(mut h: u64, c: char) -> u64 {
     let mut buf = [0u8; 4];
-    for c in chars {
-        for b in c.encode_utf8(&mut buf).bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+    for b in c.encode_utf8(&mut buf).bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
     }
     h
 }
 
-/// Calls `emit` with the hash of every n-gram of every word of `text`, in
-/// order (an n-gram that occurs twice is emitted twice).
+/// Emits the hash of every window of 1 to [`MAX_N`] characters of `word`.
+/// Stable across builds and platforms, so the build script's model fits
+/// the binary that embeds it.
+fn emit_windows(word: &[char], emit: &mut dyn FnMut(u64)) {
+    for start in 0..word.len() {
+        let mut h = FNV_OFFSET;
+        for &c in &word[start..word.len().min(start + MAX_N)] {
+            h = fnv_step(h, c);
+            emit(h);
+        }
+    }
+}
+
+/// Pushes `c` folded: lower case, ё → е.
+fn push_folded(word: &mut Vec<char>, c: char) {
+    if c.is_ascii() {
+        word.push(c.to_ascii_lowercase());
+        return;
+    }
+    for lower in c.to_lowercase() {
+        word.push(if lower == 'ё' { 'е' } else { lower });
+    }
+}
+
+/// Calls `emit` with the hash of every n-gram of every word of `text` (an
+/// n-gram that occurs twice is emitted twice).
 ///
 /// Words are runs of letters and digits after NFKC, lower case and ё → е;
 /// each is read as " word " so that beginnings and ends are n-grams of their
-/// own. A word shorter than `n` gives one n-gram, itself.
+/// own, and gives every window of 1 to [`MAX_N`] characters.
 pub fn for_each_ngram(text: &str, mut emit: impl FnMut(u64)) {
     let mut word: Vec<char> = Vec::with_capacity(32);
     word.push(' ');
-    let flush = |word: &mut Vec<char>, emit: &mut dyn FnMut(u64)| {
+    let mut flush = |word: &mut Vec<char>| {
         if word.len() > 1 {
             word.push(' ');
-            for n in 1..=MAX_N {
-                if word.len() <= n {
-                    emit(hash_chars(word));
-                    break;
-                }
-                for window in word.windows(n) {
-                    emit(hash_chars(window));
-                }
-            }
+            emit_windows(word, &mut emit);
         }
         word.clear();
         word.push(' ');
     };
-    for c in text.chars().take(MAX_CHARS).nfkc() {
+    let mut take = |c: char| {
         if is_invisible(c) || is_joiner(c) {
-            continue;
-        }
-        if c.is_alphanumeric() {
-            for lower in c.to_lowercase() {
-                word.push(if lower == 'ё' { 'е' } else { lower });
-            }
+        } else if c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric()) {
+            push_folded(&mut word, c);
         } else {
-            flush(&mut word, &mut emit);
+            flush(&mut word);
         }
+    };
+    let head = match text.char_indices().nth(MAX_CHARS) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    };
+    // Most text is already in NFKC (plain Latin, Cyrillic, Hangul
+    // syllables): then the normaliser has nothing to do and is skipped.
+    if is_nfkc_quick(head.chars()) == IsNormalized::Yes {
+        head.chars().for_each(&mut take);
+    } else {
+        head.chars().nfkc().for_each(&mut take);
     }
-    flush(&mut word, &mut emit);
+    flush(&mut word);
 }
 
 #[cfg(test)]

@@ -145,19 +145,19 @@ impl Classifier {
         self.embedded
     }
 
-    /// The classifier's ranking for `text`. Labels of the same entry (or the
-    /// off-topic ones) are merged, so probabilities still sum to at most 1.
+    /// The classifier's ranking for `text`, best first. Each label is one
+    /// entry or the off-topic class, so the probabilities sum to 1.
     pub fn predict(&self, text: &str) -> Prediction {
         let probs = self.model.predict(text);
-        let mut ranked: Vec<(Option<EntryIdx>, f32)> = Vec::with_capacity(self.entries.len());
-        for (&entry, &p) in self.entries.iter().zip(&probs) {
-            match ranked.iter_mut().find(|(e, _)| *e == entry) {
-                Some(kept) => kept.1 += p,
-                None => ranked.push((entry, p)),
-            }
+        let mut ranked: Vec<(Option<EntryIdx>, f32)> =
+            self.entries.iter().copied().zip(probs).collect();
+        let by_probability =
+            |a: &(Option<EntryIdx>, f32), b: &(Option<EntryIdx>, f32)| b.1.total_cmp(&a.1);
+        if ranked.len() > Prediction::KEPT {
+            ranked.select_nth_unstable_by(Prediction::KEPT, by_probability);
+            ranked.truncate(Prediction::KEPT);
         }
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        ranked.truncate(Prediction::KEPT);
+        ranked.sort_unstable_by(by_probability);
         Prediction { ranked }
     }
 }

@@ -97,22 +97,31 @@ pub fn fingerprint<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> u
 }
 
 /// The sparse TF-IDF vector of a text over a model's features, L2-normalised:
-/// `(row, value)`, sorted by row. Term frequencies are sublinear (`1 + ln
-/// tf`): a word said twice is not twice the question.
+/// `(row, value)`, in order of first appearance. Term frequencies are
+/// sublinear (`1 + ln tf`): a word said twice is not twice the question.
 pub(crate) fn tfidf(features: &FeatureMap, idf: &[f32], text: &str, out: &mut Vec<(u32, f32)>) {
+    thread_local! {
+        // Counts by feature row, all zero between calls: counting in place
+        // beats sorting the n-grams to merge repeats.
+        static COUNTS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
     out.clear();
-    for_each_ngram(text, |h| {
-        if let Some(&row) = features.get(&h) {
-            out.push((row, 1.0));
+    COUNTS.with(|counts| {
+        let mut counts = counts.borrow_mut();
+        if counts.len() < idf.len() {
+            counts.resize(idf.len(), 0.0);
         }
-    });
-    out.sort_unstable_by_key(|&(row, _)| row);
-    out.dedup_by(|next, kept| {
-        if next.0 == kept.0 {
-            kept.1 += 1.0;
-            true
-        } else {
-            false
+        for_each_ngram(text, |h| {
+            if let Some(&row) = features.get(&h) {
+                let count = &mut counts[row as usize];
+                if *count == 0.0 {
+                    out.push((row, 0.0));
+                }
+                *count += 1.0;
+            }
+        });
+        for (row, value) in out.iter_mut() {
+            *value = std::mem::take(&mut counts[*row as usize]);
         }
     });
     let mut norm = 0.0f32;
