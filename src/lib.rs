@@ -14,6 +14,9 @@
 //!   - [`brain::matcher`]: the token index and the scoring that ranks entries and
 //!     decides answer / clarify / fallback; all thresholds live in
 //!     [`matcher::Tuning`].
+//!   - [`brain::classify`]: a character n-gram classifier, trained by
+//!     `build.rs` for the built-in knowledge base, whose second opinion
+//!     decides whether the matcher's best guess is answered.
 //!   - [`brain::engine`]: the front door every front end uses: question, command
 //!     or button in, [`reply::Reply`] out; [`brain::texts`] holds the fixed texts.
 //!   - [`brain::reply`]: what the bot says and its plain-text and HTML renderings.

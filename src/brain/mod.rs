@@ -12,6 +12,9 @@
 //!   (case, script quirks, Snowball stems, Korean particles, question words,
 //!   stop words);
 //! - [`matcher`] ranks entries and decides answer / clarify / fallback;
+//! - [`classify`] gives a second opinion from character n-grams, which
+//!   lets the matcher answer when both agree and decline what it has learned
+//!   is off-topic;
 //! - [`engine`] builds the [`reply::Reply`] in the chosen language, with
 //!   the fixed texts of [`texts`];
 //! - [`reply`] renders it as plain text or Telegram HTML;
