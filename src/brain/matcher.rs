@@ -139,9 +139,9 @@ pub const TUNING: Tuning = Tuning {
     facet_penalty: 0.3,
     part_answer_min: 0.75,
     query_weight_cap: 14.0,
-    agree_min: 0.3,
-    agree_score_min: 0.3,
-    classifier_alone_min: 0.5,
+    agree_min: 0.5,
+    agree_score_min: 0.5,
+    classifier_alone_min: 0.8,
     tie_ratio: 2.0,
     own_topic_min: 0.8,
 };
