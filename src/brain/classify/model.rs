@@ -137,6 +137,18 @@ pub(crate) fn tfidf(features: &FeatureMap, idf: &[f32], text: &str, out: &mut Ve
     }
 }
 
+/// Adds each feature's weight row, times its value, to `logits` (one per
+/// label): the linear part of the model, shared by prediction and training.
+pub(crate) fn add_weighted_rows(weights: &[f32], x: &[(u32, f32)], logits: &mut [f32]) {
+    let k = logits.len();
+    for &(row, value) in x {
+        let w = &weights[row as usize * k..(row as usize + 1) * k];
+        for (l, w) in logits.iter_mut().zip(w) {
+            *l += value * w;
+        }
+    }
+}
+
 /// Turns logits into probabilities, in place.
 pub(crate) fn softmax(logits: &mut [f32]) {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -156,14 +168,8 @@ impl Model {
     pub fn predict(&self, text: &str) -> Vec<f32> {
         let mut x = Vec::new();
         tfidf(&self.features, &self.idf, text, &mut x);
-        let k = self.labels.len();
         let mut logits = self.bias.clone();
-        for &(row, value) in &x {
-            let w = &self.weights[row as usize * k..(row as usize + 1) * k];
-            for (l, w) in logits.iter_mut().zip(w) {
-                *l += value * w;
-            }
-        }
+        add_weighted_rows(&self.weights, &x, &mut logits);
         softmax(&mut logits);
         logits
     }

@@ -7,7 +7,7 @@
 //! same model, bit for bit, so a build is reproducible.
 
 use super::features::for_each_ngram;
-use super::model::{FeatureMap, Model, softmax, tfidf};
+use super::model::{FeatureMap, Model, add_weighted_rows, softmax, tfidf};
 
 /// How training runs. [`TrainParams::DEFAULT`] was chosen by leave-one-set-out
 /// cross-validation over the evaluation sets (`examples/crossval.rs`).
@@ -107,12 +107,7 @@ pub fn train<'a>(
         for &e in &visit {
             let (class, x) = &examples[e];
             probs.copy_from_slice(&bias);
-            for &(row, value) in x {
-                let w = &weights[row as usize * k..(row as usize + 1) * k];
-                for (p, w) in probs.iter_mut().zip(w) {
-                    *p += value * w;
-                }
-            }
+            add_weighted_rows(&weights, x, &mut probs);
             softmax(&mut probs);
             probs[*class] -= 1.0;
             for (c, &grad) in probs.iter().enumerate() {
