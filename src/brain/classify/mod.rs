@@ -104,10 +104,14 @@ impl Classifier {
         let texts = entry_texts(kb);
         let pairs: Vec<(&str, &str)> = texts.iter().flat_map(EntryTexts::pairs).collect();
         let fingerprint = model::fingerprint(pairs.iter().copied());
-        match Model::from_bytes(EMBEDDED_MODEL) {
-            Ok(model) if model.fingerprint == fingerprint => Some(Self::bind(model, kb, true)),
-            _ if kb.entries().len() > MAX_TRAINED_ENTRIES || pairs.is_empty() => None,
-            _ => Some(Self::bind(
+        // The embedded model is parsed only for the knowledge base it fits.
+        let embedded = (Model::fingerprint_in(EMBEDDED_MODEL) == Some(fingerprint))
+            .then(|| Model::from_bytes(EMBEDDED_MODEL).ok())
+            .flatten();
+        match embedded {
+            Some(model) => Some(Self::bind(model, kb, true)),
+            None if kb.entries().len() > MAX_TRAINED_ENTRIES || pairs.is_empty() => None,
+            None => Some(Self::bind(
                 train::train(pairs, fingerprint, &TrainParams::DEFAULT),
                 kb,
                 false,

@@ -204,6 +204,14 @@ impl Model {
         out
     }
 
+    /// The fingerprint of the model in `bytes`, read from its header alone:
+    /// whether a model fits a knowledge base is known before it is parsed.
+    pub fn fingerprint_in(bytes: &[u8]) -> Option<u64> {
+        let header = bytes.get(..MAGIC.len() + 8)?;
+        let (magic, fingerprint) = header.split_at(MAGIC.len());
+        (magic == MAGIC).then(|| u64::from_le_bytes(fingerprint.try_into().expect("8 bytes")))
+    }
+
     /// Reads [`Model::to_bytes`]' form, checking every length.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
         let mut r = Reader { bytes, at: 0 };

@@ -230,6 +230,8 @@ mod tests {
         assert_eq!(a, b);
         let bytes = a.to_bytes();
         assert_eq!(Model::from_bytes(&bytes).unwrap(), a);
+        assert_eq!(Model::fingerprint_in(&bytes), Some(7));
+        assert_eq!(Model::fingerprint_in(b"KSLKCLF1"), None);
     }
 
     #[test]
