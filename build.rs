@@ -15,6 +15,9 @@ use serde_json::Value;
 // At the crate root, so that their `super::` paths resolve as they do in
 // the library's `classify` module.
 #[allow(dead_code)]
+#[path = "src/brain/classify/context.rs"]
+mod context;
+#[allow(dead_code)]
 #[path = "src/brain/classify/features.rs"]
 mod features;
 #[allow(dead_code)]
@@ -24,6 +27,7 @@ mod model;
 #[path = "src/brain/classify/train.rs"]
 mod train;
 
+use context::{DIALOGUE_SETS, LabelledTurn, follow_up_pairs, follow_ups};
 use model::fingerprint;
 use train::{EntryTexts, OFF_TOPIC_LABEL, QUESTION_SETS, TrainParams, train};
 
@@ -68,6 +72,7 @@ fn entry_texts<'a>(section: &str, entry: &'a Value) -> EntryTexts<'a> {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/brain/classify/context.rs");
     println!("cargo:rerun-if-changed=src/brain/classify/features.rs");
     println!("cargo:rerun-if-changed=src/brain/classify/model.rs");
     println!("cargo:rerun-if-changed=src/brain/classify/train.rs");
@@ -88,6 +93,20 @@ fn main() {
     let kb_pairs: Vec<(&str, &str)> = entries.iter().flat_map(EntryTexts::pairs).collect();
     let kb_fingerprint = fingerprint(kb_pairs.iter().copied());
     let ids: Vec<&str> = entries.iter().map(|e| e.id).collect();
+    let off_topic: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.off_topic)
+        .map(|e| e.id)
+        .collect();
+    let small_talk: Vec<&str> = kb["smalltalk"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["id"].as_str()).collect())
+        .unwrap_or_default();
+    let topics: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| !off_topic.contains(id) && !small_talk.contains(id))
+        .collect();
 
     let mut questions: Vec<(String, String)> = Vec::new();
     for set in QUESTION_SETS {
@@ -124,7 +143,71 @@ fn main() {
     } else {
         train(pairs, kb_fingerprint, &TrainParams::DEFAULT)
     };
-    let out =
-        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("classifier.bin");
-    std::fs::write(out, model.to_bytes()).expect("OUT_DIR is writable");
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("classifier.bin"), model.to_bytes()).expect("OUT_DIR is writable");
+
+    // The follow-up model: the same texts, plus the dialogue sets' follow-ups
+    // read after their topic (src/brain/classify/context.rs).
+    let mut dialogue_turns: Vec<(String, String, String)> = Vec::new();
+    for set in DIALOGUE_SETS {
+        println!("cargo:rerun-if-changed={set}");
+        let text = std::fs::read_to_string(root.join(set)).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            let Ok(case) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let turns: Vec<LabelledTurn> = case["turns"]
+                .as_array()
+                .map(|a| a.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| {
+                    Some(LabelledTurn {
+                        q: t["q"].as_str()?,
+                        label: t["intent"].as_str(),
+                        rule: t["rule"].as_str().unwrap_or(""),
+                    })
+                })
+                .collect();
+            if let Some(unknown) = turns
+                .iter()
+                .find_map(|t| t.label.filter(|l| !ids.contains(l)))
+            {
+                println!(
+                    "cargo:warning={set}:{}: intent {unknown:?} is not in the knowledge base",
+                    n + 1
+                );
+                continue;
+            }
+            for (topic, q, label) in follow_ups(&turns, |l| topics.contains(&l)) {
+                let label = match label {
+                    Some(l) if !off_topic.contains(&l) => l,
+                    _ => OFF_TOPIC_LABEL,
+                };
+                dialogue_turns.push((topic.to_owned(), q.to_owned(), label.to_owned()));
+            }
+        }
+    }
+    let question_refs: Vec<(&str, &str)> = questions
+        .iter()
+        .map(|(l, q)| (l.as_str(), q.as_str()))
+        .collect();
+    let turn_refs: Vec<(&str, &str, &str)> = dialogue_turns
+        .iter()
+        .map(|(t, q, l)| (t.as_str(), q.as_str(), l.as_str()))
+        .collect();
+    let follow_up_texts = follow_up_pairs(&kb_pairs, &question_refs, &turn_refs, &topics);
+    let follow_up = if kb_pairs.is_empty() {
+        train(std::iter::empty(), 0, &TrainParams::DEFAULT)
+    } else {
+        train(
+            follow_up_texts
+                .iter()
+                .map(|(l, t)| (l.as_str(), t.as_str())),
+            kb_fingerprint,
+            &TrainParams::DEFAULT,
+        )
+    };
+    std::fs::write(out_dir.join("follow_up.bin"), follow_up.to_bytes())
+        .expect("OUT_DIR is writable");
 }

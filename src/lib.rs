@@ -16,7 +16,9 @@
 //!     [`matcher::Tuning`].
 //!   - [`brain::classify`]: a character n-gram classifier, trained by
 //!     `build.rs` for the built-in knowledge base, whose second opinion
-//!     decides whether the matcher's best guess is answered.
+//!     decides whether the matcher's best guess is answered, and its
+//!     follow-up model ([`brain::classify::context`]), which reads a
+//!     follow-up together with the conversation's topic.
 //!   - [`brain::engine`]: the front door every front end uses: question, command
 //!     or button in, [`reply::Reply`] out; [`brain::texts`] holds the fixed texts.
 //!   - [`brain::reply`]: what the bot says and its plain-text and HTML renderings.

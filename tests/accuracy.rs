@@ -31,7 +31,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 8] = [
+const GATES: [(&str, f64, f64, f64); 9] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -40,6 +40,7 @@ const GATES: [(&str, f64, f64, f64); 8] = [
     ("blind-3.jsonl", 0.92, 0.97, 0.02),
     ("blind-4.jsonl", 0.91, 0.97, 0.025),
     ("blind-5.jsonl", 0.93, 0.97, 0.025),
+    ("blind-6.jsonl", 0.78, 0.95, 0.055),
 ];
 
 #[test]
@@ -168,33 +169,40 @@ fn check_dialogues(file: &str, right_floor: f64, wrong_ceiling: f64, first_floor
 /// and Uzbek/Kazakh Latin, written with the knowledge base at hand).
 #[test]
 fn follow_ups_in_the_dialogue_dev_set_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-dev.jsonl", 0.78, 0.05, 0.93);
+    check_dialogues("dialogues-dev.jsonl", 0.92, 0.05, 0.93);
 }
 
 /// The first blind set of dialogues, a dev set since its first contact
 /// (62.3% of follow-ups right, 16.2% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_1_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-1.jsonl", 0.70, 0.09, 0.68);
+    check_dialogues("dialogues-blind-1.jsonl", 0.84, 0.09, 0.80);
 }
 
 /// The second blind set of dialogues, a dev set since its first contact
 /// (60.3% of follow-ups right, 10.1% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_2_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-2.jsonl", 0.66, 0.10, 0.60);
+    check_dialogues("dialogues-blind-2.jsonl", 0.82, 0.10, 0.74);
 }
 
 /// The third blind set of dialogues, a dev set since its first contact
 /// (61.7% of follow-ups right, 7.1% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_3_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-3.jsonl", 0.63, 0.08, 0.72);
+    check_dialogues("dialogues-blind-3.jsonl", 0.84, 0.06, 0.82);
 }
 
 /// The fourth blind set of dialogues, a dev set since its first contact
 /// (73.3% of follow-ups right, 3.6% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_4_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-4.jsonl", 0.74, 0.05, 0.76);
+    check_dialogues("dialogues-blind-4.jsonl", 0.87, 0.05, 0.78);
+}
+
+/// The fifth blind set of dialogues, scored once at first contact (64.8% of
+/// follow-ups right, 15.2% wrong; see the README); its floor is that figure.
+#[test]
+fn follow_ups_in_blind_dialogue_set_5_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-5.jsonl", 0.63, 0.16, 0.80);
 }

@@ -308,8 +308,49 @@ pub fn respond(
     }
 }
 
-/// Matches a message after an answer about `topic`.
+/// Matches a message after an answer about `topic`: the rules first, then,
+/// where they leave it unanswered, the follow-up model.
+///
+/// The rules know the shape of a follow-up (a bare new entity, a bare
+/// question word, a place in the last list) and stay first because they are
+/// rarely wrong. What they miss is mostly a relation between the last topic
+/// and what is asked: "who said that?" after the imperialism remark is the
+/// announcement, "why?" after a country is the tailored cooperation, "is the
+/// president going there?" after a country is the state visits. The
+/// follow-up model ([`crate::classify::context`]) has learned those from the
+/// labelled dialogues, reading the message with its topic; it answers when
+/// it is at least [`Tuning::follow_up_min`] sure, never with small talk.
+/// A message the rules declined as off-topic stays declined.
 fn match_in_context(
+    engine: &Engine,
+    dialogue: &Dialogue,
+    topic: EntryIdx,
+    text: &str,
+) -> (Match, Reading) {
+    let (m, reading) = match_by_rules(engine, dialogue, topic, text);
+    if m.outcome == Outcome::Answer || m.off_topic.is_some() {
+        return (m, reading);
+    }
+    let Some(model) = engine.follow_up() else {
+        return (m, reading);
+    };
+    let kb = engine.kb();
+    let prediction = model.predict(&crate::classify::context::with_context(
+        text,
+        &kb.entry(topic).id,
+    ));
+    match prediction.best() {
+        Some((Some(entry), p))
+            if p >= engine.tuning().follow_up_min && kb.entry(entry).kind != Kind::SmallTalk =>
+        {
+            (answer_match(entry), Reading::InContext)
+        }
+        _ => (m, reading),
+    }
+}
+
+/// The follow-up rules alone.
+fn match_by_rules(
     engine: &Engine,
     dialogue: &Dialogue,
     topic: EntryIdx,
@@ -1077,6 +1118,67 @@ mod tests {
         replies
     }
 
+    #[test]
+    fn a_relation_between_the_topic_and_the_question_is_answered_by_the_follow_up_model() {
+        // What the rules miss and the labelled dialogues teach: the
+        // five-plus-one summits are who else wants the minerals, the vision
+        // is what the announcer said, the tailored cooperation is why a
+        // country's focus.
+        let cases: [(Lang, [&str; 2], &str); 3] = [
+            (
+                Lang::En,
+                [
+                    "which minerals does central asia have",
+                    "who else is interested in them",
+                ],
+                "five-plus-one",
+            ),
+            (
+                Lang::Ru,
+                ["кто такой Ким Тхэ Хё?", "что он сказал?"],
+                "vision",
+            ),
+            (
+                Lang::Ko,
+                ["타지키스탄은 뭐 해?", "왜?"],
+                "tailored-cooperation",
+            ),
+        ];
+        let kb = crate::kb::KnowledgeBase::embedded().unwrap();
+        let rules_alone = Engine::with_models(
+            kb.clone(),
+            crate::matcher::TUNING,
+            crate::classify::Classifier::for_kb(&kb),
+            None,
+        );
+        for (lang, messages, expected) in cases {
+            let replies = talk(lang, &messages);
+            assert_eq!(replies[1].intent.as_deref(), Some(expected), "{messages:?}");
+            assert_eq!(replies[1].outcome, Outcome::Answer, "{messages:?}");
+            // The rules alone do not answer it: the model is what does.
+            let first = respond(&rules_alone, None, messages[0], lang, 0);
+            let second = respond(&rules_alone, Some(&first.dialogue), messages[1], lang, 60);
+            assert_ne!(second.reply.outcome, Outcome::Answer, "{messages:?}");
+        }
+    }
+
+    #[test]
+    fn the_follow_up_model_does_not_answer_what_the_rules_declined() {
+        let replies = talk(
+            Lang::En,
+            &[
+                "what will korea do with uzbekistan",
+                "what is the population there?",
+            ],
+        );
+        assert_ne!(
+            replies[1].outcome,
+            Outcome::Answer,
+            "{:?}",
+            replies[1].intent
+        );
+    }
+
     fn intents(replies: &[Reply]) -> Vec<Option<&str>> {
         replies.iter().map(|r| r.intent.as_deref()).collect()
     }
@@ -1164,7 +1266,9 @@ mod tests {
     #[test]
     fn a_question_word_neither_the_topic_nor_a_neighbour_answers_is_not_guessed() {
         // The article does not say why water and tourism for Kyrgyzstan;
-        // "why Central Asia" answers another question.
+        // "why Central Asia" answers another question. The most it says is
+        // that each country's focus rests on the four pillars (the tailored
+        // cooperation), which is what the labelled dialogues accept.
         for (lang, first, then) in [
             (Lang::En, "what will korea do with kyrgyzstan", "why?"),
             (Lang::Ru, "что Корея будет делать с Кыргызстаном", "почему?"),
@@ -1172,11 +1276,12 @@ mod tests {
         ] {
             let replies = talk(lang, &[first, then]);
             assert_eq!(replies[0].intent.as_deref(), Some("kyrgyzstan"), "{lang}");
-            assert_ne!(
-                replies[1].outcome,
-                Outcome::Answer,
-                "{lang}: {:?}",
-                replies[1].intent
+            let answered = (replies[1].outcome == Outcome::Answer)
+                .then(|| replies[1].intent.as_deref())
+                .flatten();
+            assert!(
+                matches!(answered, None | Some("tailored-cooperation")),
+                "{lang}: {answered:?}"
             );
         }
         // Where a neighbour does answer it, that is the answer: the Africa

@@ -30,6 +30,9 @@ pub struct Engine {
     index: Index,
     /// None for a knowledge base too large to train one on.
     classifier: Option<Classifier>,
+    /// The follow-up model ([`crate::classify::context`]): only for the
+    /// knowledge base whose dialogues it learned.
+    follow_up: Option<Classifier>,
     tuning: Tuning,
     plain: PlainCache,
 }
@@ -86,14 +89,28 @@ impl Engine {
     /// Indexes a knowledge base with other thresholds (for experiments).
     pub fn with_tuning(kb: KnowledgeBase, tuning: Tuning) -> Engine {
         let classifier = Classifier::for_kb(&kb);
-        Self::with_classifier(kb, tuning, classifier)
+        let follow_up = Classifier::follow_up_for_kb(&kb);
+        Self::with_models(kb, tuning, classifier, follow_up)
     }
 
-    /// An engine whose classifier was trained elsewhere (cross-validation).
+    /// An engine whose classifier was trained elsewhere (cross-validation),
+    /// with the embedded follow-up model if it fits.
     pub fn with_classifier(
         kb: KnowledgeBase,
         tuning: Tuning,
         classifier: Option<Classifier>,
+    ) -> Engine {
+        let follow_up = Classifier::follow_up_for_kb(&kb);
+        Self::with_models(kb, tuning, classifier, follow_up)
+    }
+
+    /// An engine whose classifier and follow-up model were trained elsewhere
+    /// (cross-validation).
+    pub fn with_models(
+        kb: KnowledgeBase,
+        tuning: Tuning,
+        classifier: Option<Classifier>,
+        follow_up: Option<Classifier>,
     ) -> Engine {
         let index = Index::build(&kb, &tuning);
         let plain = PlainCache::new(kb.entries().len());
@@ -101,6 +118,7 @@ impl Engine {
             kb,
             index,
             classifier,
+            follow_up,
             tuning,
             plain,
         }
@@ -156,6 +174,11 @@ impl Engine {
 
     pub fn classifier(&self) -> Option<&Classifier> {
         self.classifier.as_ref()
+    }
+
+    /// The model that reads a follow-up with its conversation's topic.
+    pub fn follow_up(&self) -> Option<&Classifier> {
+        self.follow_up.as_ref()
     }
 
     /// Answers free text in `lang`: an answer, a "did you mean", or a polite

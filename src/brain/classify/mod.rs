@@ -17,7 +17,13 @@
 //! embedded; any other knowledge base (`--kb`) gets a model trained at load
 //! from its own phrases. [`features`], [`model`] and [`train`] use only
 //! `std` and `unicode-normalization` because `build.rs` compiles them too.
+//!
+//! A second model of the same kind, the follow-up model ([`context`]),
+//! reads a message with the conversation's topic; the build script trains
+//! it on the labelled dialogues, and [`crate::dialogue`] consults it where
+//! its rules leave a follow-up unanswered.
 
+pub mod context;
 pub mod features;
 pub mod model;
 pub mod train;
@@ -30,6 +36,10 @@ pub use train::{EntryTexts, OFF_TOPIC_LABEL, TrainParams};
 
 /// The model the build script trained for `data/knowledge.json`.
 const EMBEDDED_MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/classifier.bin"));
+
+/// The follow-up model the build script trained for `data/knowledge.json`
+/// and its dialogue sets ([`context`]).
+const EMBEDDED_FOLLOW_UP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/follow_up.bin"));
 
 /// A model bound to one knowledge base: its labels resolved to entries.
 #[derive(Debug, Clone)]
@@ -117,6 +127,19 @@ impl Classifier {
                 false,
             )),
         }
+    }
+
+    /// The follow-up model for `kb`: the embedded one when `kb` is the
+    /// knowledge base it was trained with, else none (its lessons are the
+    /// labelled dialogues of the built-in knowledge base; another knowledge
+    /// base's conversations are read by the rules alone).
+    pub fn follow_up_for_kb(kb: &KnowledgeBase) -> Option<Classifier> {
+        let texts = entry_texts(kb);
+        let fingerprint = model::fingerprint(texts.iter().flat_map(EntryTexts::pairs));
+        (Model::fingerprint_in(EMBEDDED_FOLLOW_UP) == Some(fingerprint))
+            .then(|| Model::from_bytes(EMBEDDED_FOLLOW_UP).ok())
+            .flatten()
+            .map(|model| Self::bind(model, kb, true))
     }
 
     /// Binds a model to `kb`. A label that names no entry of `kb` is
@@ -269,6 +292,24 @@ mod tests {
         let classifier = Classifier::for_kb(&kb).expect("a classifier");
         assert!(!classifier.is_embedded());
         assert!(classifier.predict("anything").ranked.len() <= Prediction::KEPT);
+    }
+
+    #[test]
+    fn the_built_in_knowledge_base_has_the_follow_up_model_the_build_script_trained() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        let follow_up = Classifier::follow_up_for_kb(&kb).expect("a follow-up model");
+        assert!(follow_up.is_embedded());
+        // It is not the single-question model: it has learned the context words.
+        let single = Classifier::for_kb(&kb).unwrap();
+        assert!(follow_up.model().feature_count() > single.model().feature_count());
+    }
+
+    #[test]
+    fn another_knowledge_base_gets_no_follow_up_model() {
+        // Its lessons are dialogues about the built-in entries.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/kb/valid.json");
+        let kb = KnowledgeBase::load(std::path::Path::new(path)).unwrap();
+        assert!(Classifier::follow_up_for_kb(&kb).is_none());
     }
 
     #[test]
