@@ -479,7 +479,15 @@ impl Index {
         let stemmers = Stemmers::new();
         let mut vocab: HashMap<String, TokenId> = HashMap::default();
         let mut tokens: Vec<TokenInfo> = Vec::new();
+        // Each word once: interning a word again would find the same token
+        // and change nothing (its surface is listed, its `common` flag
+        // already set), so a word seen before skips stemming and the word
+        // lists. The answers in three languages repeat most of their words.
+        let mut interned: HashMap<String, TokenId> = HashMap::default();
         let mut intern = |word: String, tokens: &mut Vec<TokenInfo>| -> TokenId {
+            if let Some(&id) = interned.get(&word) {
+                return id;
+            }
             let stop = is_stop_word(&word);
             let tok = stemmers.term(&word).into_owned();
             // Korean words are listed by stem ("궁금" for "궁금해요").
@@ -501,8 +509,9 @@ impl Index {
             let info = &mut tokens[id as usize];
             info.common |= common;
             if !info.surfaces.contains(&word) {
-                info.surfaces.push(word);
+                info.surfaces.push(word.clone());
             }
+            interned.insert(word, id);
             id
         };
 
@@ -613,10 +622,15 @@ impl Index {
                         list.push(id);
                     }
                 }
-                let mut add = |variant: &str| {
-                    let list = deletions.entry(variant.to_owned()).or_default();
-                    if list.last() != Some(&id) {
-                        list.push(id);
+                let mut add = |variant: &str| match deletions.get_mut(variant) {
+                    // A variant already there is not copied again.
+                    Some(list) => {
+                        if list.last() != Some(&id) {
+                            list.push(id);
+                        }
+                    }
+                    None => {
+                        deletions.insert(variant.to_owned(), vec![id]);
                     }
                 };
                 add(surface);
