@@ -185,7 +185,31 @@ pub(crate) fn tfidf_by_words(
 /// only the loop nest is turned around: the labels go in blocks of 32, 16,
 /// 8 and 4, each block held in registers while every row is added to it,
 /// instead of every logit being loaded and stored again for every row.
+/// Where the processor has AVX the same code is compiled for it too and
+/// chosen at run time: twice the lanes per instruction, and the same sums
+/// bit for bit (a multiply and an add each, never fused; tested).
 pub(crate) fn add_weighted_rows(weights: &[f32], x: &[(u32, f32)], logits: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the processor has AVX, checked just above, which is all
+        // that `add_weighted_rows_avx`'s target feature requires.
+        unsafe { add_weighted_rows_avx(weights, x, logits) };
+        return;
+    }
+    add_weighted_rows_in_blocks(weights, x, logits);
+}
+
+/// [`add_weighted_rows_in_blocks`] compiled with AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn add_weighted_rows_avx(weights: &[f32], x: &[(u32, f32)], logits: &mut [f32]) {
+    add_weighted_rows_in_blocks(weights, x, logits);
+}
+
+/// [`add_weighted_rows`] for any processor; inlined into the AVX version,
+/// so that one source gives both.
+#[inline(always)]
+fn add_weighted_rows_in_blocks(weights: &[f32], x: &[(u32, f32)], logits: &mut [f32]) {
     let k = logits.len();
     let mut start = 0;
     start = add_block::<32>(weights, k, x, logits, start);
@@ -201,6 +225,7 @@ pub(crate) fn add_weighted_rows(weights: &[f32], x: &[(u32, f32)], logits: &mut 
 
 /// [`add_weighted_rows`] for the labels from `start` on, in blocks of `N`,
 /// as long as whole blocks fit; returns where it stopped.
+#[inline(always)]
 fn add_block<const N: usize>(
     weights: &[f32],
     k: usize,
@@ -401,10 +426,15 @@ mod tests {
                     *l += value * w;
                 }
             }
-            let mut blocked = bias;
-            add_weighted_rows(&weights, &x, &mut blocked);
             let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            // The version this processor runs (AVX where it has it), and
+            // the one for any processor.
+            let mut blocked = bias.clone();
+            add_weighted_rows(&weights, &x, &mut blocked);
             assert_eq!(bits(&blocked), bits(&plain), "k = {k}");
+            let mut portable = bias;
+            add_weighted_rows_in_blocks(&weights, &x, &mut portable);
+            assert_eq!(bits(&portable), bits(&plain), "k = {k}");
         }
     }
 }
