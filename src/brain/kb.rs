@@ -745,6 +745,21 @@ pub fn numbers_in(text: &str) -> Vec<u32> {
     ];
     let mut numbers: Vec<u32> = Vec::new();
     for word in text.split(|c: char| !c.is_alphanumeric()) {
+        // Only a word whose lower case starts with a digit, 제 or the first
+        // letter of a month can state a number: the rest (nearly all) are
+        // not lower-cased. (A word's lower case starts with its first
+        // character's.)
+        let Some(first) = word.chars().next().and_then(|c| c.to_lowercase().next()) else {
+            continue;
+        };
+        if !(first.is_ascii_digit()
+            || first == '제'
+            || MONTHS
+                .iter()
+                .any(|(en, ru)| en.starts_with(first) || ru.starts_with(first)))
+        {
+            continue;
+        }
         let lower = word.to_lowercase();
         // Korean writes a rank with 제 and a digit (제1차장, "First Deputy
         // Director") where English writes a word: a title, not a number.
@@ -778,15 +793,15 @@ pub fn numbers_in(text: &str) -> Vec<u32> {
     numbers
 }
 
-/// Does `text` name the country called `name` in its language? Russian
-/// names inflect at the end ("Кыргызстаном", "Киргизии"), so a final vowel
-/// is not required.
-fn mentions(text: &str, name: &str) -> bool {
+/// Does `lower` (a text in lower case) name the country called `name` in its
+/// language? Russian names inflect at the end ("Кыргызстаном", "Киргизии"),
+/// so a final vowel is not required.
+fn mentions(lower: &str, name: &str) -> bool {
     let name = name.to_lowercase();
     let stem = name
         .strip_suffix(['а', 'я', 'и', 'ы', 'е', 'о', 'у'])
         .unwrap_or(&name);
-    !stem.is_empty() && text.to_lowercase().contains(stem)
+    !stem.is_empty() && lower.contains(stem)
 }
 
 fn is_valid_id(id: &str) -> bool {
@@ -842,6 +857,8 @@ impl Validator {
     /// countries as the English.
     fn same_facts(&mut self, path: &str, text: &Localized, countries: &[Localized]) {
         let english = numbers_in(text.en());
+        // Each text lower-cased once, not once per country.
+        let english_lower = text.en().to_lowercase();
         for lang in [Lang::Ru, Lang::Ko] {
             let translated = numbers_in(text.get(lang));
             if translated != english {
@@ -854,9 +871,10 @@ impl Validator {
                     },
                 );
             }
+            let lower = text.get(lang).to_lowercase();
             for country in countries {
-                let in_english = mentions(text.en(), country.en());
-                if in_english != mentions(text.get(lang), country.get(lang)) {
+                let in_english = mentions(&english_lower, country.en());
+                if in_english != mentions(&lower, country.get(lang)) {
                     self.fail(
                         format!("{path}.{lang}"),
                         Rule::TranslationNamesDiffer {

@@ -37,8 +37,10 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{is_common_word, is_english_question_word, is_stop_word};
-use crate::morph::{Stemmers, is_hangul_syllable, is_particle, korean_stem, split_scripts};
-use crate::normalize::tokenize;
+use crate::morph::{
+    Stemmers, is_hangul_syllable, is_particle, korean_stem, split_scripts, split_scripts_each,
+};
+use crate::normalize::{tokenize, tokenize_each};
 
 /// All thresholds and weights in one place.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -486,7 +488,15 @@ impl Index {
         let stemmers = Stemmers::new();
         let mut vocab: HashMap<String, TokenId> = HashMap::default();
         let mut tokens: Vec<TokenInfo> = Vec::new();
+        // Each word once: interning a word again would find the same token
+        // and change nothing (its surface is listed, its `common` flag
+        // already set), so a word seen before skips stemming and the word
+        // lists. The answers in three languages repeat most of their words.
+        let mut interned: HashMap<String, TokenId> = HashMap::default();
         let mut intern = |word: String, tokens: &mut Vec<TokenInfo>| -> TokenId {
+            if let Some(&id) = interned.get(&word) {
+                return id;
+            }
             let stop = is_stop_word(&word);
             let tok = stemmers.term(&word).into_owned();
             // Korean words are listed by stem ("궁금" for "궁금해요").
@@ -508,8 +518,9 @@ impl Index {
             let info = &mut tokens[id as usize];
             info.common |= common;
             if !info.surfaces.contains(&word) {
-                info.surfaces.push(word);
+                info.surfaces.push(word.clone());
             }
+            interned.insert(word, id);
             id
         };
 
@@ -620,10 +631,15 @@ impl Index {
                         list.push(id);
                     }
                 }
-                let mut add = |variant: &str| {
-                    let list = deletions.entry(variant.to_owned()).or_default();
-                    if list.last() != Some(&id) {
-                        list.push(id);
+                let mut add = |variant: &str| match deletions.get_mut(variant) {
+                    // A variant already there is not copied again.
+                    Some(list) => {
+                        if list.last() != Some(&id) {
+                            list.push(id);
+                        }
+                    }
+                    None => {
+                        deletions.insert(variant.to_owned(), vec![id]);
                     }
                 };
                 add(surface);
@@ -782,12 +798,10 @@ impl Index {
 
     /// The query tokens of a text: its [`words`], looked up.
     fn read(&self, text: &str, tuning: &Tuning) -> Vec<QueryToken> {
-        let words = words(text);
         let mut cache = self.words_seen(tuning);
-        words
-            .iter()
-            .map(|w| self.lookup_in(&mut cache, w, tuning))
-            .collect()
+        let mut query = Vec::with_capacity(16);
+        for_each_word(text, |w| query.push(self.lookup_in(&mut cache, w, tuning)));
+        query
     }
 
     /// Finds the known tokens a query token may stand for, with a similarity.
@@ -1410,7 +1424,7 @@ fn sentences(text: &str) -> Vec<&str> {
             *at += s.len();
             Some((start, *at))
         })
-        .filter(|&(a, b)| words(&text[a..b]).len() >= MIN_SENTENCE_TOKENS)
+        .filter(|&(a, b)| word_count(&text[a..b]) >= MIN_SENTENCE_TOKENS)
         .collect();
     let is_question = |end: usize| text[..end].trim_end().ends_with(['?', '？']);
     let any_question = bounds.iter().any(|&(_, end)| is_question(end));
@@ -1434,6 +1448,19 @@ const MIN_SENTENCE_TOKENS: usize = 3;
 /// where Latin letters meet Hangul or Cyrillic ("ODA도" → "oda", "도").
 fn words(text: &str) -> Vec<String> {
     split_scripts(tokenize(text))
+}
+
+/// [`words`] handed to `each` one by one, with no string allocated for
+/// each: how a question is read ([`Index::read`]) and its sentences counted.
+fn for_each_word(text: &str, mut each: impl FnMut(&str)) {
+    tokenize_each(text, |token| split_scripts_each(token, &mut each));
+}
+
+/// How many [`words`] a text has.
+fn word_count(text: &str) -> usize {
+    let mut count = 0;
+    for_each_word(text, |_| count += 1);
+    count
 }
 
 /// Tokenises a long text (an answer) without the query-length cap.
@@ -1932,6 +1959,23 @@ mod tests {
         let figures = kb.find("figures").unwrap();
         assert_ne!(index.entry_facets(figures) & QUANTITY_FACET, 0);
         assert_eq!(index.facets_asked("how much?", &TUNING), QUANTITY_FACET);
+    }
+
+    #[test]
+    fn words_one_by_one_are_the_words_of_the_list() {
+        for text in [
+            "ODA도 Kyrgyzstan이랑은 K실크로드 4대 5개국",
+            "What does Korea's K-Silk Road mean for O'zbekiston?",
+            "Что Корея будет развивать с Казахстаном? 카자흐스탄과는",
+            "@bot /ask ﬁne Ｋａｚａｋｈ",
+            &"слово ".repeat(60),
+            "",
+        ] {
+            let mut each = Vec::new();
+            for_each_word(text, |w| each.push(w.to_owned()));
+            assert_eq!(each, words(text), "{text}");
+            assert_eq!(word_count(text), each.len());
+        }
     }
 
     #[test]

@@ -86,6 +86,35 @@ impl std::fmt::Debug for Stemmers {
 /// Latin prefix to Korean ones ("K실크로드"). Digits stay with their
 /// neighbours ("4대", "5개국").
 pub fn split_scripts(tokens: Vec<String>) -> Vec<String> {
+    split_scripts_list(tokens)
+}
+
+/// [`split_scripts`] for one token, its parts handed to `each` in order (the
+/// token itself when its scripts do not meet). [`split_scripts`] of a list
+/// is this for each token in turn (tested).
+pub fn split_scripts_each<'a>(token: &'a str, mut each: impl FnMut(&'a str)) {
+    let latin = |c: char| c.is_ascii_alphabetic();
+    let other = |c: char| c.is_alphabetic() && !c.is_ascii_alphabetic();
+    // Most tokens are of one script: ASCII, or no ASCII letter at all.
+    if token.is_ascii() || !token.bytes().any(|b| b.is_ascii_alphabetic()) {
+        each(token);
+        return;
+    }
+    let mut start = 0;
+    let mut previous: Option<char> = None;
+    for (i, c) in token.char_indices() {
+        if let Some(p) = previous
+            && ((latin(p) && other(c)) || (other(p) && latin(c)))
+        {
+            each(&token[start..i]);
+            start = i;
+        }
+        previous = Some(c);
+    }
+    each(&token[start..]);
+}
+
+fn split_scripts_list(tokens: Vec<String>) -> Vec<String> {
     let latin = |c: char| c.is_ascii_alphabetic();
     let other = |c: char| c.is_alphabetic() && !c.is_ascii_alphabetic();
     if tokens

@@ -182,17 +182,34 @@ fn fold(text: &str) -> String {
 
 /// Splits text into normalised tokens (see the module docs for the rules).
 pub fn tokenize(text: &str) -> Vec<String> {
+    // Room for a question's words: growing it step by step cost more than
+    // the words themselves.
+    let mut tokens: Vec<String> = Vec::with_capacity(16);
+    tokenize_each(text, |token| tokens.push(token.to_owned()));
+    tokens
+}
+
+/// [`tokenize`]'s tokens handed to `each` one by one, in order, without a
+/// string allocated for each: the matcher reads a question's words this way.
+pub fn tokenize_each(text: &str, mut each: impl FnMut(&str)) {
     let folded = fold(first_chars(strip_command(text), MAX_INPUT_CHARS));
 
-    // Room for a question's words and its longest word at once: growing
-    // them step by step cost more than the words themselves.
-    let mut tokens: Vec<String> = Vec::with_capacity(16);
-    // The word being read; a finished word is copied out at its exact size
-    // and this buffer is reused.
+    // The word being read, handed out and reused for the next.
     let mut current = String::with_capacity(32);
+    let mut count = 0usize;
     let mut in_mention = false;
+    let mut flush = |current: &mut String, in_mention: &mut bool| {
+        if !current.is_empty() && !*in_mention {
+            each(current);
+            count += 1;
+        }
+        current.clear();
+        *in_mention = false;
+        count
+    };
+    let mut emitted = 0usize;
     let mut chars = folded.chars();
-    while tokens.len() < MAX_TOKENS
+    while emitted < MAX_TOKENS
         && let Some(c) = chars.next()
     {
         // The letters questions are made of, first: none is an apostrophe,
@@ -213,7 +230,7 @@ pub fn tokenize(text: &str) -> Vec<String> {
                 // possessive: "korea's" -> "korea"
                 chars.next();
             } else if !next_is_letter {
-                flush(&mut current, &mut tokens, &mut in_mention);
+                emitted = flush(&mut current, &mut in_mention);
             }
             // otherwise the apostrophe sits inside a word and simply vanishes
         } else if is_word_char(c) || (in_mention && c == '_') {
@@ -221,21 +238,12 @@ pub fn tokenize(text: &str) -> Vec<String> {
         } else if c == '@' && current.is_empty() {
             in_mention = true;
         } else {
-            flush(&mut current, &mut tokens, &mut in_mention);
+            emitted = flush(&mut current, &mut in_mention);
         }
     }
-    if tokens.len() < MAX_TOKENS {
-        flush(&mut current, &mut tokens, &mut in_mention);
+    if emitted < MAX_TOKENS {
+        flush(&mut current, &mut in_mention);
     }
-    tokens
-}
-
-fn flush(current: &mut String, tokens: &mut Vec<String>, in_mention: &mut bool) {
-    if !current.is_empty() && !*in_mention {
-        tokens.push(current.as_str().to_owned());
-    }
-    current.clear();
-    *in_mention = false;
 }
 
 /// Which writing system a phrase is in, for knowledge-base statistics.

@@ -28,6 +28,10 @@ pub mod features;
 pub mod model;
 pub mod train;
 
+use std::sync::{Mutex, PoisonError};
+
+use rustc_hash::FxHashMap;
+
 use crate::kb::{EntryIdx, Kind, KnowledgeBase};
 use crate::lang::Lang;
 use crate::matcher::{Candidate, Match, Outcome, Tuning};
@@ -50,6 +54,41 @@ pub struct Classifier {
     /// Whether the model is the embedded one, trained also on the question
     /// sets (a model trained at load knows only the knowledge base).
     embedded: bool,
+    /// The feature rows of the words read so far.
+    word_rows: WordRows,
+}
+
+/// The feature rows of each word read so far, in the order its n-grams give
+/// them ([`model::word_rows`]): they depend only on the word and the model,
+/// and the same everyday words come back in nearly every question, so each
+/// distinct word's n-grams are hashed and looked up once. Handing the
+/// remembered rows out in the same order gives the same TF-IDF vector, bit
+/// for bit (tested). Bounded: it starts again empty when full. A clone
+/// starts empty too.
+#[derive(Default)]
+struct WordRows(Mutex<WordRowsInner>);
+
+#[derive(Default)]
+struct WordRowsInner {
+    by_word: FxHashMap<Box<[char]>, Box<[u32]>>,
+    /// The TF-IDF vector of the text being read, kept for the next one so
+    /// that it does not grow again from nothing for every question.
+    x: Vec<(u32, f32)>,
+}
+
+/// How many distinct words [`WordRows`] keeps at most (a few MB).
+const WORD_ROWS_CAP: usize = 30_000;
+
+impl Clone for WordRows {
+    fn clone(&self) -> WordRows {
+        WordRows::default()
+    }
+}
+
+impl std::fmt::Debug for WordRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WordRows")
+    }
 }
 
 /// The classifier's verdict on a text: labels with their probability, best
@@ -160,6 +199,7 @@ impl Classifier {
             model,
             entries,
             embedded,
+            word_rows: WordRows::default(),
         }
     }
 
@@ -172,10 +212,37 @@ impl Classifier {
         self.embedded
     }
 
+    /// [`Model::predict`], with each word's feature rows remembered
+    /// ([`WordRows`]).
+    fn probabilities(&self, text: &str) -> Vec<f32> {
+        // A panic while the lock was held left at worst a word not
+        // inserted (`x` is cleared before use).
+        let mut cache = self
+            .word_rows
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let WordRowsInner { by_word, x } = &mut *cache;
+        model::tfidf_by_words(&self.model.idf, text, x, |word, counts| {
+            if let Some(rows) = by_word.get(word) {
+                rows.iter().for_each(|&row| counts.add(row));
+                return;
+            }
+            let mut rows = Vec::new();
+            model::word_rows(&self.model.features, word, |row| rows.push(row));
+            rows.iter().for_each(|&row| counts.add(row));
+            if by_word.len() >= WORD_ROWS_CAP {
+                by_word.clear();
+            }
+            by_word.insert(word.into(), rows.into_boxed_slice());
+        });
+        self.model.probabilities(x)
+    }
+
     /// The classifier's ranking for `text`, best first. Each label is one
     /// entry or the off-topic class, so the probabilities sum to 1.
     pub fn predict(&self, text: &str) -> Prediction {
-        let probs = self.model.predict(text);
+        let probs = self.probabilities(text);
         let mut ranked: Vec<(Option<EntryIdx>, f32)> =
             self.entries.iter().copied().zip(probs).collect();
         let by_probability =
@@ -282,6 +349,36 @@ mod tests {
         // Every label is an entry of the knowledge base, or the off-topic class.
         for (label, entry) in classifier.model().labels.iter().zip(&classifier.entries) {
             assert!(entry.is_some() || label == OFF_TOPIC_LABEL, "{label}");
+        }
+    }
+
+    #[test]
+    fn remembered_words_give_the_model_s_own_probabilities_bit_for_bit() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        let classifier = Classifier::for_kb(&kb).expect("a classifier");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+        let mut texts = vec!["".to_owned(), "?!".to_owned(), "ﬁ Ｋａｚａｋｈ".to_owned()];
+        for file in std::fs::read_dir(dir).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                texts.extend(text.lines().filter_map(|line| {
+                    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+                    Some(value["q"].as_str()?.to_owned())
+                }));
+            }
+        }
+        assert!(texts.len() > 1_000, "{}", texts.len());
+        let bits = |p: Vec<f32>| p.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+        // Twice: first with words not yet seen, then with all of them remembered.
+        for _ in 0..2 {
+            for text in &texts {
+                assert_eq!(
+                    bits(classifier.probabilities(text)),
+                    bits(classifier.model().predict(text)),
+                    "{text}"
+                );
+            }
         }
     }
 

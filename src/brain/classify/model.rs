@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::features::for_each_ngram;
+use super::features::{for_each_word, word_ngrams};
 
 /// The first bytes of a model, with the format's version.
 const MAGIC: &[u8; 8] = b"KSLKCLF1";
@@ -96,10 +96,55 @@ pub fn fingerprint<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> u
         .fold(0u64, u64::wrapping_add)
 }
 
+/// Term counts by feature row while one text is read: each n-gram found is
+/// [`Counts::add`]ed, in the order the text gives them.
+pub(crate) struct Counts<'a> {
+    /// By feature row; all zero between texts.
+    counts: &'a mut [f32],
+    /// The rows seen, in order of first appearance.
+    rows: &'a mut Vec<(u32, f32)>,
+}
+
+impl Counts<'_> {
+    #[inline]
+    pub(crate) fn add(&mut self, row: u32) {
+        let count = &mut self.counts[row as usize];
+        if *count == 0.0 {
+            self.rows.push((row, 0.0));
+        }
+        *count += 1.0;
+    }
+}
+
+/// The feature rows of a padded word's n-grams ([`word_ngrams`]), in order,
+/// repeats included; n-grams that are no feature are left out.
+pub(crate) fn word_rows(features: &FeatureMap, word: &[char], mut each: impl FnMut(u32)) {
+    word_ngrams(word, |h| {
+        if let Some(&row) = features.get(&h) {
+            each(row);
+        }
+    });
+}
+
 /// The sparse TF-IDF vector of a text over a model's features, L2-normalised:
 /// `(row, value)`, in order of first appearance. Term frequencies are
 /// sublinear (`1 + ln tf`): a word said twice is not twice the question.
 pub(crate) fn tfidf(features: &FeatureMap, idf: &[f32], text: &str, out: &mut Vec<(u32, f32)>) {
+    tfidf_by_words(idf, text, out, |word, counts| {
+        word_rows(features, word, |row| counts.add(row));
+    });
+}
+
+/// [`tfidf`], where `count_word` adds the feature rows of each word
+/// ([`word_rows`]) to the counts: the classifier of the library remembers
+/// them by word instead of hashing every n-gram again. The same rows in the
+/// same order give the same vector, bit for bit.
+pub(crate) fn tfidf_by_words(
+    idf: &[f32],
+    text: &str,
+    out: &mut Vec<(u32, f32)>,
+    mut count_word: impl FnMut(&[char], &mut Counts<'_>),
+) {
     thread_local! {
         // Counts by feature row, all zero between calls: counting in place
         // beats sorting the n-grams to merge repeats.
@@ -111,15 +156,11 @@ pub(crate) fn tfidf(features: &FeatureMap, idf: &[f32], text: &str, out: &mut Ve
         if counts.len() < idf.len() {
             counts.resize(idf.len(), 0.0);
         }
-        for_each_ngram(text, |h| {
-            if let Some(&row) = features.get(&h) {
-                let count = &mut counts[row as usize];
-                if *count == 0.0 {
-                    out.push((row, 0.0));
-                }
-                *count += 1.0;
-            }
-        });
+        let mut c = Counts {
+            counts: &mut counts,
+            rows: out,
+        };
+        for_each_word(text, |word| count_word(word, &mut c));
         for (row, value) in out.iter_mut() {
             *value = std::mem::take(&mut counts[*row as usize]);
         }
@@ -139,14 +180,73 @@ pub(crate) fn tfidf(features: &FeatureMap, idf: &[f32], text: &str, out: &mut Ve
 
 /// Adds each feature's weight row, times its value, to `logits` (one per
 /// label): the linear part of the model, shared by prediction and training.
+///
+/// Each logit is summed over the rows in `x`'s order, as a plain loop would;
+/// only the loop nest is turned around: the labels go in blocks of 32, 16,
+/// 8 and 4, each block held in registers while every row is added to it,
+/// instead of every logit being loaded and stored again for every row.
+/// Where the processor has AVX the same code is compiled for it too and
+/// chosen at run time: twice the lanes per instruction, and the same sums
+/// bit for bit (a multiply and an add each, never fused; tested).
 pub(crate) fn add_weighted_rows(weights: &[f32], x: &[(u32, f32)], logits: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the processor has AVX, checked just above, which is all
+        // that `add_weighted_rows_avx`'s target feature requires.
+        unsafe { add_weighted_rows_avx(weights, x, logits) };
+        return;
+    }
+    add_weighted_rows_in_blocks(weights, x, logits);
+}
+
+/// [`add_weighted_rows_in_blocks`] compiled with AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn add_weighted_rows_avx(weights: &[f32], x: &[(u32, f32)], logits: &mut [f32]) {
+    add_weighted_rows_in_blocks(weights, x, logits);
+}
+
+/// [`add_weighted_rows`] for any processor; inlined into the AVX version,
+/// so that one source gives both.
+#[inline(always)]
+fn add_weighted_rows_in_blocks(weights: &[f32], x: &[(u32, f32)], logits: &mut [f32]) {
     let k = logits.len();
-    for &(row, value) in x {
-        let w = &weights[row as usize * k..(row as usize + 1) * k];
-        for (l, w) in logits.iter_mut().zip(w) {
-            *l += value * w;
+    let mut start = 0;
+    start = add_block::<32>(weights, k, x, logits, start);
+    start = add_block::<16>(weights, k, x, logits, start);
+    start = add_block::<8>(weights, k, x, logits, start);
+    start = add_block::<4>(weights, k, x, logits, start);
+    for (i, l) in logits.iter_mut().enumerate().skip(start) {
+        for &(row, value) in x {
+            *l += value * weights[row as usize * k + i];
         }
     }
+}
+
+/// [`add_weighted_rows`] for the labels from `start` on, in blocks of `N`,
+/// as long as whole blocks fit; returns where it stopped.
+#[inline(always)]
+fn add_block<const N: usize>(
+    weights: &[f32],
+    k: usize,
+    x: &[(u32, f32)],
+    logits: &mut [f32],
+    mut start: usize,
+) -> usize {
+    while start + N <= k {
+        let block = &mut logits[start..start + N];
+        let mut acc: [f32; N] = (&*block).try_into().expect("N logits");
+        for &(row, value) in x {
+            let at = row as usize * k + start;
+            let w: &[f32; N] = weights[at..at + N].try_into().expect("N weights");
+            for (a, w) in acc.iter_mut().zip(w) {
+                *a += value * w;
+            }
+        }
+        block.copy_from_slice(&acc);
+        start += N;
+    }
+    start
 }
 
 /// Turns logits into probabilities, in place.
@@ -168,8 +268,13 @@ impl Model {
     pub fn predict(&self, text: &str) -> Vec<f32> {
         let mut x = Vec::new();
         tfidf(&self.features, &self.idf, text, &mut x);
+        self.probabilities(&x)
+    }
+
+    /// The probability of each label for a TF-IDF vector ([`tfidf`]).
+    pub(crate) fn probabilities(&self, x: &[(u32, f32)]) -> Vec<f32> {
         let mut logits = self.bias.clone();
-        add_weighted_rows(&self.weights, &x, &mut logits);
+        add_weighted_rows(&self.weights, x, &mut logits);
         softmax(&mut logits);
         logits
     }
@@ -292,5 +397,44 @@ impl<'a> Reader<'a> {
         Ok(f32::from_le_bytes(
             self.take(4)?.try_into().expect("4 bytes"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_blocked_product_sums_each_logit_as_the_plain_loop_does() {
+        // Deterministic values of every sign and many magnitudes.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 * 4.0 - 2.0
+        };
+        for k in 1..=45 {
+            let rows = 50;
+            let weights: Vec<f32> = (0..rows * k).map(|_| next()).collect();
+            let x: Vec<(u32, f32)> = (0..30).map(|i| ((i * 7 % rows) as u32, next())).collect();
+            let bias: Vec<f32> = (0..k).map(|_| next()).collect();
+            let mut plain = bias.clone();
+            for &(row, value) in &x {
+                let w = &weights[row as usize * k..(row as usize + 1) * k];
+                for (l, w) in plain.iter_mut().zip(w) {
+                    *l += value * w;
+                }
+            }
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            // The version this processor runs (AVX where it has it), and
+            // the one for any processor.
+            let mut blocked = bias.clone();
+            add_weighted_rows(&weights, &x, &mut blocked);
+            assert_eq!(bits(&blocked), bits(&plain), "k = {k}");
+            let mut portable = bias;
+            add_weighted_rows_in_blocks(&weights, &x, &mut portable);
+            assert_eq!(bits(&portable), bits(&plain), "k = {k}");
+        }
     }
 }
