@@ -88,8 +88,7 @@ impl Engine {
 
     /// Indexes a knowledge base with other thresholds (for experiments).
     pub fn with_tuning(kb: KnowledgeBase, tuning: Tuning) -> Engine {
-        let classifier = Classifier::for_kb(&kb);
-        let follow_up = Classifier::follow_up_for_kb(&kb);
+        let (classifier, follow_up) = Classifier::models_for_kb(&kb);
         Self::with_models(kb, tuning, classifier, follow_up)
     }
 

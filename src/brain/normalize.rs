@@ -24,6 +24,10 @@
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
+// ASCII, Cyrillic, Hangul syllables and their punctuation are NFKC as they
+// stand; the classifier's n-grams skip the normaliser for the same set.
+use crate::classify::features::is_plain_nfkc;
+
 /// At most this many tokens of a message are looked at. A real question is far
 /// shorter; the cap bounds the cost of a 10,000-character message.
 pub const MAX_TOKENS: usize = 48;
@@ -136,21 +140,6 @@ fn first_chars(text: &str, max: usize) -> &str {
         Some((end, _)) => &text[..end],
         None => text,
     }
-}
-
-/// Characters that NFKC leaves as they are wherever they stand (quick check
-/// "yes", combining class 0): ASCII, Cyrillic letters, Hangul syllables and
-/// the punctuation typed around them. A text made only of these is in NFKC,
-/// as the quick check would find (a test checks every one of them).
-fn is_plain_nfkc(c: char) -> bool {
-    matches!(c,
-        '\0'..='\x7f'
-        | '\u{0400}'..='\u{0482}'
-        | '\u{048A}'..='\u{04FF}'
-        | '\u{AC00}'..='\u{D7A3}'
-        | '\u{00AB}' | '\u{00BB}'
-        | '\u{2013}' | '\u{2014}'
-        | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}')
 }
 
 /// Steps 2 and 3 of the module docs: NFKC, lower case, folding, invisible

@@ -99,9 +99,9 @@ fn push_folded(word: &mut Vec<char>, c: char) {
 /// "yes", combining class 0): ASCII, Cyrillic letters, Hangul syllables and
 /// the punctuation typed around them. A text made only of these is in NFKC,
 /// as the quick check would find, without its table lookups (a test checks
-/// every one of them). The same set as the matcher's tokenizer uses; this
-/// file keeps its own copy because the build script compiles it alone.
-fn is_plain_nfkc(c: char) -> bool {
+/// every one of them). The matcher's tokenizer ([`crate::normalize`]) uses
+/// it too; it lives here because the build script compiles this file alone.
+pub fn is_plain_nfkc(c: char) -> bool {
     matches!(c,
         '\0'..='\x7f'
         | '\u{0400}'..='\u{0482}'

@@ -150,22 +150,35 @@ impl Classifier {
     /// fraction of a second for a knowledge base of this size, in a release
     /// build), or none for a knowledge base too large to train on.
     pub fn for_kb(kb: &KnowledgeBase) -> Option<Classifier> {
+        Self::models_for_kb(kb).0
+    }
+
+    /// The classifier and the follow-up model for `kb`, from one pass over
+    /// its texts (both check the same fingerprint).
+    pub fn models_for_kb(kb: &KnowledgeBase) -> (Option<Classifier>, Option<Classifier>) {
         let texts = entry_texts(kb);
         let pairs: Vec<(&str, &str)> = texts.iter().flat_map(EntryTexts::pairs).collect();
         let fingerprint = model::fingerprint(pairs.iter().copied());
-        // The embedded model is parsed only for the knowledge base it fits.
-        let embedded = (Model::fingerprint_in(EMBEDDED_MODEL) == Some(fingerprint))
-            .then(|| Model::from_bytes(EMBEDDED_MODEL).ok())
-            .flatten();
-        match embedded {
-            Some(model) => Some(Self::bind(model, kb, true)),
+        let follow_up = Self::embedded_for(EMBEDDED_FOLLOW_UP, kb, fingerprint);
+        let classifier = match Self::embedded_for(EMBEDDED_MODEL, kb, fingerprint) {
+            Some(classifier) => Some(classifier),
             None if kb.entries().len() > MAX_TRAINED_ENTRIES || pairs.is_empty() => None,
             None => Some(Self::bind(
                 train::train(pairs, fingerprint, &TrainParams::DEFAULT),
                 kb,
                 false,
             )),
-        }
+        };
+        (classifier, follow_up)
+    }
+
+    /// An embedded model bound to `kb`, when `fingerprint` (of `kb`'s
+    /// texts) is the one it was trained with. It is parsed only then.
+    fn embedded_for(bytes: &[u8], kb: &KnowledgeBase, fingerprint: u64) -> Option<Classifier> {
+        (Model::fingerprint_in(bytes) == Some(fingerprint))
+            .then(|| Model::from_bytes(bytes).ok())
+            .flatten()
+            .map(|model| Self::bind(model, kb, true))
     }
 
     /// The follow-up model for `kb`: the embedded one when `kb` is the
@@ -175,10 +188,7 @@ impl Classifier {
     pub fn follow_up_for_kb(kb: &KnowledgeBase) -> Option<Classifier> {
         let texts = entry_texts(kb);
         let fingerprint = model::fingerprint(texts.iter().flat_map(EntryTexts::pairs));
-        (Model::fingerprint_in(EMBEDDED_FOLLOW_UP) == Some(fingerprint))
-            .then(|| Model::from_bytes(EMBEDDED_FOLLOW_UP).ok())
-            .flatten()
-            .map(|model| Self::bind(model, kb, true))
+        Self::embedded_for(EMBEDDED_FOLLOW_UP, kb, fingerprint)
     }
 
     /// Binds a model to `kb`. A label that names no entry of `kb` is
