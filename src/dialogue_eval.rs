@@ -6,8 +6,12 @@
 //! `{"id": "dev-ru-03", "lang": "ru", "turns": [{"q": "...", "intent": "kazakhstan" | null, "accept": [...], "rule": "entity"}, ...]}`.
 //! A turn is right when the bot *answers* with the labelled intent (or one in
 //! `accept`); for `intent: null` when it declines (falls back). A `more` turn
-//! is right only when, besides, its reply differs from every earlier reply of
-//! the dialogue. Anything else is a WRONG answer (it answered, but not
+//! asks for "the next detail of the last topic", so it is also right with the
+//! last labelled topic itself (the bot shows that entry's next quote); either
+//! way it is right only when its reply differs from every earlier reply of
+//! the dialogue. One labeller read "never the same text twice" as "never the
+//! same entry" and accepted only other entries; scoring the rule here keeps
+//! every set to the one meaning. Anything else is a WRONG answer (it answered, but not
 //! rightly), a "did you mean", or a fallback, counted apart: a wrong answer
 //! is worse than no answer. The report splits first turns from follow-up
 //! turns, and follow-ups by rule and by language.
@@ -178,6 +182,7 @@ pub fn run_dialogues(engine: &Engine, cases: &[DialogueCase]) -> DialogueReport 
         let user = Lang::from_code(&case.lang);
         let mut context: Option<Dialogue> = None;
         let mut earlier: Vec<String> = Vec::new();
+        let mut topic: Option<&str> = None;
         for (i, turn) in case.turns.iter().enumerate() {
             let lang = lang::choose(&turn.q, None, user);
             let now = i as u64 * 60;
@@ -190,7 +195,9 @@ pub fn run_dialogues(engine: &Engine, cases: &[DialogueCase]) -> DialogueReport 
             let got = (reply.outcome == Outcome::Answer)
                 .then(|| reply.intent.clone())
                 .flatten();
-            let grade = grade(turn, reply.outcome, got.as_deref(), repeated);
+            let last_topic = (turn.rule == "more").then_some(topic).flatten();
+            let grade = grade(turn, reply.outcome, got.as_deref(), repeated, last_topic);
+            topic = turn.intent.as_deref().or(topic);
             if i == 0 {
                 report.first.add(grade);
             } else {
@@ -220,9 +227,20 @@ pub fn run_dialogues(engine: &Engine, cases: &[DialogueCase]) -> DialogueReport 
     report
 }
 
-fn grade(turn: &TurnCase, outcome: Outcome, got: Option<&str>, repeated: bool) -> Grade {
-    let accepted =
-        |id: &str| turn.intent.as_deref() == Some(id) || turn.accept.iter().any(|a| a == id);
+/// `last_topic` is the dialogue's last labelled topic, given only for a
+/// "more" turn: its next detail is what "more" asks for.
+fn grade(
+    turn: &TurnCase,
+    outcome: Outcome,
+    got: Option<&str>,
+    repeated: bool,
+    last_topic: Option<&str>,
+) -> Grade {
+    let accepted = |id: &str| {
+        turn.intent.as_deref() == Some(id)
+            || turn.accept.iter().any(|a| a == id)
+            || last_topic == Some(id)
+    };
     match (turn.intent.as_deref(), outcome, got) {
         (None, Outcome::Fallback, _) => Grade::Right,
         (None, Outcome::Answer, _) => Grade::Wrong,
@@ -353,29 +371,94 @@ mod tests {
     fn grades_tell_right_wrong_did_you_mean_and_fallback_apart() {
         let t = turn("q", Some("pillars"), "entity");
         assert_eq!(
-            grade(&t, Outcome::Answer, Some("pillars"), false),
+            grade(&t, Outcome::Answer, Some("pillars"), false, None),
             Grade::Right
         );
         assert_eq!(
-            grade(&t, Outcome::Answer, Some("pillars"), true),
+            grade(&t, Outcome::Answer, Some("pillars"), true, None),
             Grade::Wrong
         );
         assert_eq!(
-            grade(&t, Outcome::Answer, Some("countries"), false),
-            Grade::Wrong
-        );
-        assert_eq!(grade(&t, Outcome::Clarify, None, false), Grade::DidYouMean);
-        assert_eq!(grade(&t, Outcome::Fallback, None, false), Grade::Fallback);
-        let off = turn("q", None, "off-topic");
-        assert_eq!(grade(&off, Outcome::Fallback, None, false), Grade::Right);
-        assert_eq!(
-            grade(&off, Outcome::Answer, Some("pillars"), false),
+            grade(&t, Outcome::Answer, Some("countries"), false, None),
             Grade::Wrong
         );
         assert_eq!(
-            grade(&off, Outcome::Clarify, None, false),
+            grade(&t, Outcome::Clarify, None, false, None),
             Grade::DidYouMean
         );
+        assert_eq!(
+            grade(&t, Outcome::Fallback, None, false, None),
+            Grade::Fallback
+        );
+        let off = turn("q", None, "off-topic");
+        assert_eq!(
+            grade(&off, Outcome::Fallback, None, false, None),
+            Grade::Right
+        );
+        assert_eq!(
+            grade(&off, Outcome::Answer, Some("pillars"), false, None),
+            Grade::Wrong
+        );
+        assert_eq!(
+            grade(&off, Outcome::Clarify, None, false, None),
+            Grade::DidYouMean
+        );
+    }
+
+    #[test]
+    fn more_is_right_with_the_last_topics_next_detail_but_never_a_repeat() {
+        let more = turn("more", Some("diplomatic-frontline"), "more");
+        assert_eq!(
+            grade(
+                &more,
+                Outcome::Answer,
+                Some("pillars"),
+                false,
+                Some("pillars")
+            ),
+            Grade::Right
+        );
+        assert_eq!(
+            grade(
+                &more,
+                Outcome::Answer,
+                Some("pillars"),
+                true,
+                Some("pillars")
+            ),
+            Grade::Wrong
+        );
+        assert_eq!(
+            grade(&more, Outcome::Answer, Some("pillars"), false, None),
+            Grade::Wrong
+        );
+        assert_eq!(
+            grade(
+                &more,
+                Outcome::Answer,
+                Some("countries"),
+                false,
+                Some("pillars")
+            ),
+            Grade::Wrong
+        );
+    }
+
+    #[test]
+    fn a_more_turn_is_scored_against_the_last_labelled_topic() {
+        let engine = Engine::embedded().unwrap();
+        let case = DialogueCase {
+            id: "t".into(),
+            lang: "en".into(),
+            turns: vec![
+                turn("what are the four pillars", Some("pillars"), "first"),
+                turn("tell me more", Some("no-such-entry"), "more"),
+            ],
+        };
+        let report = run_dialogues(&engine, &[case]);
+        let last = report.verdicts.last().unwrap();
+        assert_eq!(last.got.as_deref(), Some("pillars"), "{report}");
+        assert_eq!(last.grade, Grade::Right, "{report}");
     }
 
     #[test]
@@ -392,14 +475,14 @@ mod tests {
                 ),
                 turn("and turkmenistan?", Some("turkmenistan"), "entity"),
                 turn("tell me more", Some("turkmenistan"), "more"),
-                turn("tell me more", Some("pillars"), "more"),
+                turn("and kyrgyzstan?", Some("pillars"), "entity"),
             ],
         };
         let report = run_dialogues(&engine, &[case]);
         assert_eq!(report.first.right, 1);
         assert_eq!(report.follow_up.total(), 3);
         assert_eq!(report.follow_up.right, 2, "{report}");
-        assert_eq!(report.by_rule["more"].total(), 2);
+        assert_eq!(report.by_rule["more"].total(), 1);
         assert_eq!(report.by_lang["en"].total(), 3);
         assert!(
             report.to_string().contains("follow-up turns: 2/3 right"),

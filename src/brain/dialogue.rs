@@ -830,10 +830,19 @@ pub fn is_more(text: &str) -> bool {
             _ => w,
         })
         .collect();
+    // A lone "and?" ("и?", "а дальше") waits for the speaker to go on.
+    if let [word] = words.as_slice() {
+        if LONE_CONJUNCTIONS.contains(&word.as_str()) {
+            return true;
+        }
+    }
     let marker = |w: &String| MORE_MARKERS.contains(&w.as_str());
     let filler = |w: &String| MORE_FILLERS.contains(&w.as_str());
     words.iter().any(marker) && words.iter().all(|w| marker(w) || filler(w))
 }
+
+/// Conjunctions that, said alone, ask the speaker to go on.
+const LONE_CONJUNCTIONS: &[&str] = &["and", "so", "и", "va", "және"];
 
 /// Words that ask for more on their own.
 const MORE_MARKERS: &[&str] = &[
@@ -867,7 +876,19 @@ const MORE_MARKERS: &[&str] = &[
     "batafsilroq",
     "koproq",
     "tolyghyraq",
+    "tolygyraq",
+    "tolyqyraq",
     "toliqtau",
+    "yana",
+    "podrobnee",
+    "podrobnei",
+    "podrobney",
+    "popodrobnee",
+    "eshe",
+    "eshche",
+    "esche",
+    "yeshche",
+    "dalshe",
     "толығырақ",
 ];
 
@@ -899,6 +920,10 @@ const MORE_FILLERS: &[&str] = &[
     "расскажи",
     "расскажите",
     "пожалуйста",
+    "плиз",
+    "пж",
+    "пжл",
+    "пжлст",
     "а",
     "и",
     "можно",
@@ -1428,6 +1453,12 @@ mod tests {
             "더 자세히요",
             "더 알려주세요",
             "그리고요?",
+            "and?",
+            "и?",
+            "подробнее плиз",
+            "podrobnee",
+            "eshche",
+            "tolygyraq",
         ] {
             assert!(is_more(text), "{text}");
         }
@@ -1439,6 +1470,9 @@ mod tests {
             "what?",
             "go to tashkent",
             "요",
+            "and kazakhstan?",
+            "и казахстан?",
+            "а?",
         ] {
             assert!(!is_more(text), "{text}");
         }
