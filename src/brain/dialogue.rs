@@ -831,10 +831,10 @@ pub fn is_more(text: &str) -> bool {
         })
         .collect();
     // A lone "and?" ("и?", "а дальше") waits for the speaker to go on.
-    if let [word] = words.as_slice() {
-        if LONE_CONJUNCTIONS.contains(&word.as_str()) {
-            return true;
-        }
+    if let [word] = words.as_slice()
+        && LONE_CONJUNCTIONS.contains(&word.as_str())
+    {
+        return true;
     }
     let marker = |w: &String| MORE_MARKERS.contains(&w.as_str());
     let filler = |w: &String| MORE_FILLERS.contains(&w.as_str());
