@@ -91,14 +91,18 @@ fn main() -> anyhow::Result<()> {
             let follow_up = with_model.then(|| model.clone());
             let engine = Engine::with_models(kb.clone(), tuning, classifier.clone(), follow_up);
             let r = run_dialogues(&engine, cases);
-            if std::env::var_os("SHOW_WRONG").is_some() {
-                for v in r
-                    .verdicts
-                    .iter()
-                    .filter(|v| v.turn > 0 && v.grade == ksilk::dialogue_eval::Grade::Wrong)
-                {
+            // SHOW_WRONG=1 lists the follow-ups answered wrongly; SHOW_MISSED=1
+            // also those that fell back or asked.
+            let missed = std::env::var_os("SHOW_MISSED").is_some();
+            if missed || std::env::var_os("SHOW_WRONG").is_some() {
+                for v in r.verdicts.iter().filter(|v| {
+                    v.turn > 1
+                        && (v.grade == ksilk::dialogue_eval::Grade::Wrong
+                            || (missed && v.grade != ksilk::dialogue_eval::Grade::Right))
+                }) {
                     println!(
-                        "WRONG{} {} #{} [{}] {:?}: expected {:?}, got {:?}",
+                        "{:?}{} {} #{} [{}] {:?}: expected {:?}, got {:?}",
+                        v.grade,
                         with_model as u8,
                         v.dialogue,
                         v.turn,

@@ -40,7 +40,7 @@ const GATES: [(&str, f64, f64, f64); 9] = [
     ("blind-3.jsonl", 0.92, 0.97, 0.02),
     ("blind-4.jsonl", 0.91, 0.97, 0.025),
     ("blind-5.jsonl", 0.93, 0.97, 0.025),
-    ("blind-6.jsonl", 0.78, 0.95, 0.055),
+    ("blind-6.jsonl", 0.91, 0.97, 0.04),
 ];
 
 #[test]
@@ -176,7 +176,7 @@ fn follow_ups_in_the_dialogue_dev_set_keep_their_floor_and_wrong_answer_ceiling(
 /// (62.3% of follow-ups right, 16.2% wrong; see the README).
 #[test]
 fn follow_ups_in_blind_dialogue_set_1_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-1.jsonl", 0.84, 0.09, 0.80);
+    check_dialogues("dialogues-blind-1.jsonl", 0.84, 0.09, 0.78);
 }
 
 /// The second blind set of dialogues, a dev set since its first contact
@@ -201,8 +201,10 @@ fn follow_ups_in_blind_dialogue_set_4_keep_their_floor_and_wrong_answer_ceiling(
 }
 
 /// The fifth blind set of dialogues, scored once at first contact (64.8% of
-/// follow-ups right, 15.2% wrong; see the README); its floor is that figure.
+/// follow-ups right, 15.2% wrong; 71.5% and 8.5% once "more" was scored as
+/// the next detail of the last topic; see the README). A dev set since: the
+/// follow-up model learns from it.
 #[test]
 fn follow_ups_in_blind_dialogue_set_5_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-5.jsonl", 0.63, 0.16, 0.80);
+    check_dialogues("dialogues-blind-5.jsonl", 0.79, 0.09, 0.78);
 }

@@ -103,6 +103,8 @@ pub struct Tuning {
     /// When the classifier ([`crate::classify`]) ranks the matcher's best
     /// entry first with at least this probability, and the matcher scores it
     /// at least [`Tuning::agree_score_min`], the two agree: answer it.
+    /// (`examples/crossval.rs --grid`, nested so that each set is scored at
+    /// the thresholds the other sets chose: 0.4 on every fold.)
     pub agree_min: f32,
     /// See [`Tuning::agree_min`].
     pub agree_score_min: f32,
@@ -147,7 +149,7 @@ pub const TUNING: Tuning = Tuning {
     facet_penalty: 0.3,
     part_answer_min: 0.75,
     query_weight_cap: 14.0,
-    agree_min: 0.5,
+    agree_min: 0.4,
     agree_score_min: 0.5,
     classifier_alone_min: 0.8,
     tie_ratio: 2.0,

@@ -37,6 +37,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-2.jsonl",
     "tests/data/dialogues-blind-3.jsonl",
     "tests/data/dialogues-blind-4.jsonl",
+    "tests/data/dialogues-blind-5.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {

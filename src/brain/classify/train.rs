@@ -152,6 +152,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-3.jsonl",
     "tests/data/blind-4.jsonl",
     "tests/data/blind-5.jsonl",
+    "tests/data/blind-6.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
