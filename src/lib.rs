@@ -9,7 +9,8 @@
 //!   - [`brain::kb`]: the knowledge-base JSON format and its validation into a
 //!     trusted [`kb::KnowledgeBase`]; the default one is compiled into the binary.
 //!   - [`brain::lang`]: which language a question is in, and which one to reply in.
-//!   - [`brain::normalize`], [`brain::morph`], [`brain::lexicon`]: words,
+//!   - [`brain::normalize`], [`brain::morph`], [`brain::lexicon`],
+//!     [`brain::translit`]: words,
 //!     stems, Korean particles, question words and stop words.
 //!   - [`brain::matcher`]: the token index and the scoring that ranks entries and
 //!     decides answer / clarify / fallback; all thresholds live in
@@ -56,6 +57,7 @@ pub mod telegram;
 
 pub use brain::{
     classify, dialogue, engine, kb, lang, lexicon, matcher, morph, normalize, reply, texts,
+    translit,
 };
 pub use engine::Engine;
 pub use kb::KnowledgeBase;

@@ -284,6 +284,8 @@ pub fn respond(
             matched: None,
         };
     }
+    let read = engine.reading(text);
+    let text = &*read;
     let (m, reading) = match live.as_ref().and_then(Dialogue::topic) {
         None => (engine.match_intent(text), Reading::Alone),
         Some(topic) => match_in_context(engine, live.as_ref().expect("a topic"), topic, text),

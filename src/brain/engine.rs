@@ -153,6 +153,7 @@ impl Engine {
     /// The matcher ranks; the classifier's second opinion decides whether
     /// its best guess is answered ([`classify::second_opinion`]).
     pub fn match_intent(&self, text: &str) -> Match {
+        let text = &*self.reading(text);
         let m = self.match_words(text);
         match &self.classifier {
             Some(classifier) => {
@@ -161,6 +162,16 @@ impl Engine {
                 })
             }
             None => m,
+        }
+    }
+
+    /// The text as the matcher and the models read it: Russian typed in
+    /// Latin letters back in Cyrillic ([`Index::read_translit`]), anything
+    /// else as it is.
+    pub fn reading<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match self.index.read_translit(text) {
+            Some(cyrillic) => Cow::Owned(cyrillic),
+            None => Cow::Borrowed(text),
         }
     }
 
@@ -456,6 +467,47 @@ mod tests {
 
     fn engine() -> Engine {
         Engine::embedded().unwrap()
+    }
+
+    #[test]
+    fn russian_typed_in_latin_letters_is_read_in_cyrillic() {
+        let engine = engine();
+        assert_eq!(
+            engine.reading("chto takoe K-Silk Road?"),
+            "что такое k silk road?"
+        );
+        for (q, intent) in [
+            ("chto takoe K-Silk Road?", "k-silk-road"),
+            (
+                "kakie strany poseschaet Yoon v Tsentralnoy Azii?",
+                "state-visits",
+            ),
+            ("kto obyavil pro k silk road strategiyu?", "announcement"),
+        ] {
+            assert_eq!(
+                engine
+                    .match_intent(q)
+                    .answer()
+                    .map(|e| engine.kb().entry(e).id.as_str()),
+                Some(intent),
+                "{q}"
+            );
+        }
+    }
+
+    #[test]
+    fn english_names_and_uzbek_are_not_read_as_translit() {
+        let engine = engine();
+        for q in [
+            "what are the four pillars",
+            "Who is Kim Tae-hyo?",
+            "kazakhstan bilan korea nima qiladi",
+            "bro k-silk road-ning 4 ta pillar-i nima edi?",
+            "K-Silk Road degen ne?",
+            "annyeong, k-silk road announcement qachon bo'lgan edi?",
+        ] {
+            assert_eq!(engine.reading(q), q, "{q}");
+        }
     }
 
     #[test]

@@ -1028,6 +1028,54 @@ impl Index {
             .count()
     }
 
+    /// `text` with its Russian words typed in Latin letters written in
+    /// Cyrillic ("kakie strany poseschaet Yoon" → "какие страны посещает
+    /// yoon"), or `None` when it has none. A word is rewritten only when the
+    /// knowledge base does not know it as it is and does know its Cyrillic
+    /// spelling ([`crate::translit`]), so English, names and Uzbek stay;
+    /// and only when at least half the words it does not know are such words.
+    pub fn read_translit(&self, text: &str) -> Option<String> {
+        if !text.bytes().any(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+        let knows = |w: &str| {
+            is_stop_word(w)
+                || is_common_word(w)
+                || self.surfaces.contains_key(w)
+                || self.vocab.contains_key(&*self.stemmers.term(w))
+        };
+        // Uzbek and Kazakh in Latin letters have words that spell Russian
+        // ones, mostly short ("ta", "ne", "edi"). A message is read as Russian
+        // only when, counting words of three letters or more, at least two of
+        // the words it does not know are Russian, and at least half.
+        let (mut unknown, mut rewritten) = (0, 0);
+        let words: Vec<String> = words(text)
+            .into_iter()
+            .map(|w| {
+                if knows(&w) || is_english_question_word(&w) {
+                    return w;
+                }
+                let counts = w.len() >= 3;
+                unknown += usize::from(counts);
+                match crate::translit::to_cyrillic(&w) {
+                    Some(cyrillic) if knows(&cyrillic) => {
+                        rewritten += usize::from(counts);
+                        cyrillic
+                    }
+                    _ => w,
+                }
+            })
+            .collect();
+        if rewritten < 2 || rewritten * 2 < unknown {
+            return None;
+        }
+        let mut out = words.join(" ");
+        if text.contains('?') {
+            out.push('?');
+        }
+        Some(out)
+    }
+
     /// How many words of `text` the knowledge base does not know at all
     /// (not even as everyday words): "founded" in "when was it founded?".
     pub fn unknown_words(&self, text: &str, tuning: &Tuning) -> usize {

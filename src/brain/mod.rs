@@ -10,7 +10,8 @@
 //!   language the reply should use;
 //! - [`normalize`], [`morph`] and [`lexicon`] turn text into comparable words
 //!   (case, script quirks, Snowball stems, Korean particles, question words,
-//!   stop words);
+//!   stop words); [`translit`] reads Russian typed in Latin letters back
+//!   into Cyrillic;
 //! - [`matcher`] ranks entries and decides answer / clarify / fallback;
 //! - [`classify`] gives a second opinion from character n-grams, which
 //!   lets the matcher answer when both agree and decline what it has learned
@@ -32,3 +33,4 @@ pub mod morph;
 pub mod normalize;
 pub mod reply;
 pub mod texts;
+pub mod translit;

@@ -1,0 +1,170 @@
+//! Russian typed in Latin letters ("chto takoe K-Silk Road?", "kakie strany
+//! poseschaet Yoon"), read back into Cyrillic.
+//!
+//! Many people in Central Asia type Russian on a Latin keyboard. The matcher
+//! and the classifier know Russian words in Cyrillic only, so "strany" is an
+//! unknown word to them, and an unknown word weighs like an off-topic one.
+//! [`to_cyrillic`] spells a Latin word the way such typists do, in reverse:
+//! the informal scheme ("ch", "sh", "zh", "kh", "ts", "ya", "yu", "shch" or
+//! "sch", a final "iy"/"yi"), which covers the scholarly and passport ones
+//! closely enough for a fuzzy matcher. It only proposes a spelling; the
+//! caller ([`crate::matcher::Index::read_translit`]) keeps it only for a word
+//! the knowledge base does not know in Latin letters and does know in
+//! Cyrillic, so English words, names and Uzbek words stay as they are.
+
+/// Multi-letter Latin spellings of one Cyrillic letter, longest first.
+const CLUSTERS: &[(&str, &str)] = &[
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("tz", "ц"),
+    ("yu", "ю"),
+    ("ju", "ю"),
+    ("ya", "я"),
+    ("ja", "я"),
+    ("yo", "ё"),
+    ("jo", "ё"),
+    ("ye", "е"),
+    ("je", "е"),
+];
+
+/// Words that begin with "э" in Russian, where a plain "e" begins most.
+const E_WORDS: &[&str] = &[
+    "eto",
+    "etot",
+    "eta",
+    "eti",
+    "etom",
+    "etoy",
+    "etoi",
+    "etogo",
+    "etim",
+    "etih",
+    "etikh",
+    "ekonomika",
+    "ekonomiki",
+    "ekonomicheskoe",
+    "energetika",
+    "energetiki",
+    "energii",
+    "energiya",
+    "eksport",
+];
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+/// The Cyrillic spelling of a lowercase Latin word, or `None` when the word
+/// has a character no Russian transliteration uses (a digit, "ğ", "ʻ").
+pub fn to_cyrillic(word: &str) -> Option<String> {
+    if word.is_empty() || !word.chars().all(|c| c.is_ascii_lowercase() || c == '\'') {
+        return None;
+    }
+    let mut out = String::with_capacity(word.len() * 2);
+    let bytes = word.as_bytes();
+    let mut i = 0;
+    if E_WORDS.contains(&word) {
+        out.push('э');
+        i = 1;
+    }
+    'letters: while i < bytes.len() {
+        let rest = &word[i..];
+        // A final "iy", "yi", "ij" or "yy" is an adjective's "-ий"/"-ый".
+        for (ending, cyr) in [("iy", "ий"), ("ij", "ий"), ("yi", "ый"), ("yy", "ый")] {
+            if rest == ending && i > 0 {
+                out.push_str(cyr);
+                break 'letters;
+            }
+        }
+        for (latin, cyr) in CLUSTERS {
+            if rest.starts_with(latin) {
+                out.push_str(cyr);
+                i += latin.len();
+                continue 'letters;
+            }
+        }
+        let c = bytes[i] as char;
+        let prev = (i > 0).then(|| bytes[i - 1] as char);
+        let cyr = match c {
+            'a' => "а",
+            'b' => "б",
+            'v' | 'w' => "в",
+            'g' => "г",
+            'd' => "д",
+            'e' => "е",
+            'z' => "з",
+            'i' => "и",
+            'j' => "й",
+            'k' | 'q' => "к",
+            'l' => "л",
+            'm' => "м",
+            'n' => "н",
+            'o' => "о",
+            'p' => "п",
+            'r' => "р",
+            's' => "с",
+            't' => "т",
+            'u' => "у",
+            'f' => "ф",
+            'h' => "х",
+            'c' => "ц",
+            'x' => "кс",
+            // After a vowel "y" is the glide "й" ("novoy", "kakoy"); else "ы".
+            'y' if prev.is_some_and(is_vowel) => "й",
+            'y' => "ы",
+            '\'' => "ь",
+            _ => return None,
+        };
+        out.push_str(cyr);
+        i += 1;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn informal_translit_reads_back_into_russian() {
+        for (latin, russian) in [
+            ("chto", "что"),
+            ("kakie", "какие"),
+            ("strany", "страны"),
+            ("poseschaet", "посещает"),
+            ("tsentralnoy", "централной"),
+            ("azii", "азии"),
+            ("kogda", "когда"),
+            ("pervyi", "первый"),
+            ("sammit", "саммит"),
+            ("eto", "это"),
+            ("yeshche", "еще"),
+            ("podrobnee", "подробнее"),
+            ("zachem", "зачем"),
+            ("sotrudnichestvo", "сотрудничество"),
+            ("obyavil", "обявил"),
+            ("ob'yavil", "обьявил"),
+        ] {
+            assert_eq!(to_cyrillic(latin).as_deref(), Some(russian), "{latin}");
+        }
+    }
+
+    #[test]
+    fn words_no_transliteration_spells_are_left_alone() {
+        for word in [
+            "",
+            "2025",
+            "oʻzbekiston",
+            "hamkorlikğ",
+            "Kazakhstan",
+            "k-silk",
+        ] {
+            assert_eq!(to_cyrillic(word), None, "{word}");
+        }
+    }
+}
