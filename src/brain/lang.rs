@@ -12,8 +12,10 @@
 //! English, but also Uzbek Latin ("kazakhstan bilan korea nima qiladi") and
 //! bare names, and a name says nothing about the language its writer reads.
 //! So a Latin word counts for English only when it is an English function,
-//! question or everyday word ("what", "the", "is", "tell"); names and foreign
-//! words are neutral. The language with the most such words wins; a tie goes
+//! question or everyday word ("what", "the", "is", "tell"), and for Russian
+//! when it is a Russian function word typed in Latin letters ("chto",
+//! "kogda", "kakie": people on a Latin keyboard); names and foreign words
+//! are neutral. The language with the most such words wins; a tie goes
 //! to the non-Latin script, which is the one the writer switched keyboards for.
 
 use std::fmt;
@@ -147,6 +149,9 @@ pub fn detect(text: &str) -> Option<Lang> {
                 );
                 if lexicon::is_english_marker(&lower) {
                     votes[Lang::En.index()] += 1;
+                } else if lexicon::is_russian_translit_marker(&lower) {
+                    votes[Lang::Ru.index()] += 1;
+                    first_non_latin.get_or_insert(Lang::Ru);
                 }
             }
             Some(lang) => {
@@ -265,6 +270,17 @@ mod tests {
         assert_eq!(detect("K-Silk Road 이니셔티브가 뭐야"), Some(Lang::Ko));
         assert_eq!(detect("Korea и Kazakhstan energy?"), Some(Lang::Ru));
         assert_eq!(detect("what do they say about Казахстан"), Some(Lang::En));
+    }
+
+    #[test]
+    fn russian_typed_in_latin_letters_reads_as_russian() {
+        assert_eq!(detect("chto takoe K-Silk Road?"), Some(Lang::Ru));
+        assert_eq!(
+            detect("kogda pervyi sammit korea central asia budet"),
+            Some(Lang::Ru)
+        );
+        assert_eq!(detect("what is chto in russian"), Some(Lang::En));
+        assert_eq!(detect("K-Silk Road degen ne?"), None);
     }
 
     #[test]

@@ -998,6 +998,57 @@ pub fn is_english_marker(word: &str) -> bool {
     word.is_ascii() && word.len() > 1 && ENGLISH_MARKER_SET.contains(word)
 }
 
+/// Russian function and question words as they are typed in Latin letters
+/// ("chto takoe K-Silk Road?", "kakie strany"): evidence that a Latin-script
+/// text is Russian, so that it is answered in Russian (see
+/// [`crate::lang::detect`]). Only words that are neither English nor Uzbek
+/// or Kazakh: "pro", "u", "da", "ne" are left out. Sorted (binary search).
+const RUSSIAN_TRANSLIT_MARKERS: &[&str] = &[
+    "budet",
+    "chto",
+    "chtoby",
+    "dlya",
+    "eshche",
+    "eshe",
+    "eto",
+    "gde",
+    "kakaya",
+    "kakie",
+    "kakih",
+    "kakikh",
+    "kakoe",
+    "kakoi",
+    "kakoy",
+    "kakuyu",
+    "kogda",
+    "kotorye",
+    "kotoryi",
+    "kotoryy",
+    "kto",
+    "mozhno",
+    "nuzhno",
+    "pochemu",
+    "podrobnee",
+    "privet",
+    "rasskazhi",
+    "rasskazhite",
+    "seychas",
+    "skazhi",
+    "skazhite",
+    "skolko",
+    "spasibo",
+    "strany",
+    "takoe",
+    "tozhe",
+    "zachem",
+];
+
+/// Is this lower-case ASCII word Russian typed in Latin letters (see
+/// [`RUSSIAN_TRANSLIT_MARKERS`])?
+pub fn is_russian_translit_marker(word: &str) -> bool {
+    RUSSIAN_TRANSLIT_MARKERS.binary_search(&word).is_ok()
+}
+
 /// Russian and Korean question words with the English word that asks the
 /// same; Korean ones are listed as stems (after [`crate::morph::korean_stem`]).
 /// Sorted by the first column.
