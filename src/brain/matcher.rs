@@ -36,7 +36,9 @@ use std::sync::{Mutex, PoisonError};
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::kb::{EntryIdx, KnowledgeBase};
-use crate::lexicon::{is_common_word, is_english_question_word, is_stop_word};
+use crate::lexicon::{
+    is_common_word, is_english_question_word, is_russian_translit_marker, is_stop_word,
+};
 use crate::morph::{
     Stemmers, is_hangul_syllable, is_particle, korean_stem, split_scripts, split_scripts_each,
 };
@@ -1035,7 +1037,10 @@ impl Index {
     /// spelling ([`crate::translit`]), so English, names and Uzbek stay;
     /// and only when at least half the words it does not know are such words.
     pub fn read_translit(&self, text: &str) -> Option<String> {
-        if !text.bytes().any(|b| b.is_ascii_alphabetic()) {
+        // Most questions are not translit: a cheap look for a Russian
+        // function word in Latin letters ("chto", "kogda", "tozhe") spares
+        // them the stemming below.
+        if !has_russian_translit_marker(text) {
             return None;
         }
         let knows = |w: &str| {
@@ -1498,6 +1503,23 @@ const MIN_SENTENCE_TOKENS: usize = 3;
 /// where Latin letters meet Hangul or Cyrillic ("ODA도" → "oda", "도").
 fn words(text: &str) -> Vec<String> {
     split_scripts(tokenize(text))
+}
+
+/// Has the text a Latin word that is a Russian function word typed in Latin
+/// letters ([`crate::lexicon::is_russian_translit_marker`])? No allocation.
+fn has_russian_translit_marker(text: &str) -> bool {
+    const LONGEST: usize = 16;
+    let mut lower = [0u8; LONGEST];
+    text.as_bytes()
+        .split(|b| !b.is_ascii_alphabetic())
+        .filter(|w| (2..=LONGEST).contains(&w.len()))
+        .any(|w| {
+            let lower = &mut lower[..w.len()];
+            lower.copy_from_slice(w);
+            lower.make_ascii_lowercase();
+            // ASCII letters only, so always UTF-8.
+            std::str::from_utf8(lower).is_ok_and(is_russian_translit_marker)
+        })
 }
 
 /// [`words`] handed to `each` one by one, with no string allocated for
