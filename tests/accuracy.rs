@@ -208,3 +208,11 @@ fn follow_ups_in_blind_dialogue_set_4_keep_their_floor_and_wrong_answer_ceiling(
 fn follow_ups_in_blind_dialogue_set_5_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-5.jsonl", 0.79, 0.09, 0.78);
 }
+
+/// The sixth blind set of dialogues, scored once at first contact (82.4% of
+/// follow-ups right, 8.5% wrong, first turns 88%; see the README). Not yet
+/// in `DIALOGUE_SETS`: its floor is its first-contact figure.
+#[test]
+fn follow_ups_in_blind_dialogue_set_6_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-6.jsonl", 0.82, 0.09, 0.86);
+}
