@@ -111,13 +111,8 @@ fn main() -> anyhow::Result<()> {
                 .iter()
                 .max_by(|a, b| {
                     let s = |p: &(Tuning, Vec<Counts>)| {
-                        let kept: Vec<Counts> =
-                            p.1.iter()
-                                .enumerate()
-                                .filter(|(i, _)| Some(*i) != skip)
-                                .map(|(_, c)| *c)
-                                .collect();
-                        Counts::sum(&kept).objective()
+                        let kept = p.1.iter().enumerate().filter(|(i, _)| Some(*i) != skip);
+                        Counts::sum(kept.map(|(_, c)| c)).objective()
                     };
                     s(a).total_cmp(&s(b))
                 })
@@ -160,8 +155,8 @@ struct Counts {
 }
 
 impl Counts {
-    fn sum(all: &[Counts]) -> Counts {
-        all.iter().fold(Counts::default(), |a, c| Counts {
+    fn sum<'a>(all: impl IntoIterator<Item = &'a Counts>) -> Counts {
+        all.into_iter().fold(Counts::default(), |a, c| Counts {
             right: a.right + c.right,
             in_scope: a.in_scope + c.in_scope,
             wrong: a.wrong + c.wrong,

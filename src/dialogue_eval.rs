@@ -26,8 +26,10 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::classify::context::{self, LabelledTurn};
 use crate::dialogue::{self, Dialogue};
 use crate::engine::Engine;
+use crate::kb::Kind;
 use crate::lang::{self, Lang};
 use crate::matcher::Outcome;
 
@@ -182,8 +184,17 @@ pub fn run_dialogues(engine: &Engine, cases: &[DialogueCase]) -> DialogueReport 
         let user = Lang::from_code(&case.lang);
         let mut context: Option<Dialogue> = None;
         let mut earlier: Vec<String> = Vec::new();
-        let mut topic: Option<&str> = None;
-        for (i, turn) in case.turns.iter().enumerate() {
+        let labelled: Vec<LabelledTurn> = case
+            .turns
+            .iter()
+            .map(|t| LabelledTurn {
+                q: &t.q,
+                label: t.intent.as_deref(),
+                rule: &t.rule,
+            })
+            .collect();
+        let topics = context::topics(&labelled, |id| is_topic(engine, id));
+        for (i, (turn, topic)) in case.turns.iter().zip(topics).enumerate() {
             let lang = lang::choose(&turn.q, None, user);
             let now = i as u64 * 60;
             let result = dialogue::respond(engine, context.as_ref(), &turn.q, lang, now);
@@ -197,7 +208,6 @@ pub fn run_dialogues(engine: &Engine, cases: &[DialogueCase]) -> DialogueReport 
                 .flatten();
             let last_topic = (turn.rule == "more").then_some(topic).flatten();
             let grade = grade(turn, reply.outcome, got.as_deref(), repeated, last_topic);
-            topic = turn.intent.as_deref().or(topic);
             if i == 0 {
                 report.first.add(grade);
             } else {
@@ -225,6 +235,13 @@ pub fn run_dialogues(engine: &Engine, cases: &[DialogueCase]) -> DialogueReport 
         }
     }
     report
+}
+
+/// Can a conversation be about this entry (not small talk, not a refusal)?
+fn is_topic(engine: &Engine, id: &str) -> bool {
+    let kb = engine.kb();
+    kb.find(id)
+        .is_some_and(|e| !matches!(kb.entry(e).kind, Kind::SmallTalk | Kind::OffTopic))
 }
 
 /// `last_topic` is the dialogue's last labelled topic, given only for a

@@ -91,27 +91,42 @@ pub struct LabelledTurn<'a> {
     pub rule: &'a str,
 }
 
+/// The topic each turn of a dialogue is asked in: the last label before it
+/// that `is_topic` (an answer, not small talk or a refusal), `None` for the
+/// first turn and until one is answered. "Tell me more" shows a detail and
+/// keeps the topic, as the bot does. The follow-up model learns with it
+/// ([`follow_ups`]), and the dialogue scorer reads "more" by it.
+pub fn topics<'a>(
+    turns: &[LabelledTurn<'a>],
+    is_topic: impl Fn(&str) -> bool,
+) -> Vec<Option<&'a str>> {
+    let mut topic: Option<&str> = None;
+    turns
+        .iter()
+        .map(|turn| {
+            let asked_in = topic;
+            if let Some(label) = turn.label.filter(|l| turn.rule != "more" && is_topic(l)) {
+                topic = Some(label);
+            }
+            asked_in
+        })
+        .collect()
+}
+
 /// The follow-ups of one dialogue the follow-up model learns from, as
 /// `(topic, question, label)`: every turn after the first but "tell me
 /// more" (which is no question), each with the topic its conversation
-/// was on: the last label that `is_topic` (an answer, not small talk or a
-/// refusal). "Tell me more" shows a detail and keeps the topic, as the bot
-/// does. Declined turns have label `None`.
+/// was on ([`topics`]). Declined turns have label `None`.
 pub fn follow_ups<'a>(
     turns: &[LabelledTurn<'a>],
     is_topic: impl Fn(&str) -> bool,
 ) -> Vec<(&'a str, &'a str, Option<&'a str>)> {
-    let mut topic: Option<&str> = None;
-    let mut out = Vec::new();
-    for (i, turn) in turns.iter().enumerate() {
-        if let Some(topic) = topic.filter(|_| i > 0 && turn.rule != "more") {
-            out.push((topic, turn.q, turn.label));
-        }
-        if let Some(label) = turn.label.filter(|l| turn.rule != "more" && is_topic(l)) {
-            topic = Some(label);
-        }
-    }
-    out
+    turns
+        .iter()
+        .zip(topics(turns, is_topic))
+        .filter(|(turn, _)| turn.rule != "more")
+        .filter_map(|(turn, topic)| Some((topic?, turn.q, turn.label)))
+        .collect()
 }
 
 /// How many times each labelled follow-up counts in training, against once
