@@ -210,9 +210,9 @@ fn follow_ups_in_blind_dialogue_set_5_keep_their_floor_and_wrong_answer_ceiling(
 }
 
 /// The sixth blind set of dialogues, scored once at first contact (82.4% of
-/// follow-ups right, 8.5% wrong, first turns 88%; see the README). Not yet
-/// in `DIALOGUE_SETS`: its floor is its first-contact figure.
+/// follow-ups right, 8.5% wrong, first turns 88%; see the README). A dev
+/// set since: the follow-up model learns from it (90.9% right, 4.8% wrong).
 #[test]
 fn follow_ups_in_blind_dialogue_set_6_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-6.jsonl", 0.82, 0.09, 0.86);
+    check_dialogues("dialogues-blind-6.jsonl", 0.89, 0.06, 0.86);
 }

@@ -38,6 +38,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-3.jsonl",
     "tests/data/dialogues-blind-4.jsonl",
     "tests/data/dialogues-blind-5.jsonl",
+    "tests/data/dialogues-blind-6.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {
