@@ -334,7 +334,10 @@ fn chat_answers_piped_questions_and_numbered_choices() {
     assert!(text.contains("Did you mean"), "{text}");
     assert!(text.contains("  1. Kazakhstan"), "{text}");
     // "1" picks the first choice: Kazakhstan's own focus.
-    assert!(text.contains("energy and infrastructure cooperation"), "{text}");
+    assert!(
+        text.contains("energy and infrastructure cooperation"),
+        "{text}"
+    );
     assert!(text.contains("water resources and tourism"), "{text}");
     assert!(text.trim_end().ends_with("Goodbye!"), "{text}");
 }
