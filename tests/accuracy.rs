@@ -41,10 +41,8 @@ const GATES: [(&str, f64, f64, f64); 11] = [
     ("blind-4.jsonl", 0.91, 0.97, 0.025),
     ("blind-5.jsonl", 0.93, 0.97, 0.025),
     ("blind-6.jsonl", 0.91, 0.97, 0.04),
-    // At its first-contact figures (83.3%, 89.6%, 6.7%): not yet learned.
-    ("blind-7.jsonl", 0.83, 0.89, 0.067),
-    // At its first-contact figures (84.0%, 95.7%, 3.8%): not yet learned.
-    ("blind-8.jsonl", 0.84, 0.95, 0.039),
+    ("blind-7.jsonl", 0.91, 0.97, 0.04),
+    ("blind-8.jsonl", 0.93, 0.97, 0.035),
 ];
 
 #[test]

@@ -496,6 +496,38 @@ mod tests {
     }
 
     #[test]
+    fn a_greeting_with_a_question_is_the_question() {
+        let engine = engine();
+        let answered = |q: &str| {
+            engine
+                .match_intent(q)
+                .answer()
+                .map(|e| engine.kb().entry(e).id.clone())
+        };
+        for (q, intent) in [
+            ("hi, what is the K-Silk Road?", "k-silk-road"),
+            ("привет, что такое K-Silk Road?", "k-silk-road"),
+            ("privet, chto takoe K-Silk Road?", "k-silk-road"),
+            ("안녕, K-실크로드가 뭐야?", "k-silk-road"),
+            ("hi! which countries are in it?", "countries"),
+        ] {
+            assert_eq!(answered(q).as_deref(), Some(intent), "{q}");
+        }
+        // A greeting that asks nothing else stays a greeting.
+        for q in [
+            "hello there!",
+            "hi there, bot",
+            "привет, бот",
+            "good morning!",
+        ] {
+            assert_eq!(answered(q).as_deref(), Some("greeting"), "{q}");
+        }
+        assert_eq!(answered("thank you so much").as_deref(), Some("thanks"));
+        // And a greeting does not carry an off-topic question in.
+        assert_eq!(answered("hi, what's the weather in Almaty?"), None);
+    }
+
+    #[test]
     fn english_names_and_uzbek_are_not_read_as_translit() {
         let engine = engine();
         for q in [

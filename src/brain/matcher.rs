@@ -1006,6 +1006,19 @@ impl Index {
         entry: Option<EntryIdx>,
         tuning: &Tuning,
     ) -> usize {
+        self.known_words_beyond(text, entry, tuning.common_weight, tuning)
+    }
+
+    /// [`Index::topic_words_beyond`] counting every known word above
+    /// `min_weight`: the words the whole knowledge base shares ("k", "silk",
+    /// "road") weigh little, yet they are not small talk.
+    fn known_words_beyond(
+        &self,
+        text: &str,
+        entry: Option<EntryIdx>,
+        min_weight: f32,
+        tuning: &Tuning,
+    ) -> usize {
         const QUESTION: [&str; 9] = [
             "how", "what", "when", "where", "which", "who", "whom", "whose", "why",
         ];
@@ -1013,7 +1026,7 @@ impl Index {
             .iter()
             .filter(|w| !QUESTION.contains(&self.stemmers.term(w).as_ref()))
             .map(|w| self.lookup(w, tuning))
-            .filter(|q| !q.unknown && !q.stop && q.weight > tuning.common_weight)
+            .filter(|q| !q.unknown && !q.stop && q.weight > min_weight)
             // The entry's own words are those of its phrases, not the ones
             // its answer mentions in passing ("president" in Kazakhstan's).
             .filter(|q| {
@@ -1062,12 +1075,22 @@ impl Index {
                 }
                 let counts = w.len() >= 3;
                 unknown += usize::from(counts);
-                match crate::translit::to_cyrillic(&w) {
-                    Some(cyrillic) if knows(&cyrillic) => {
+                let Some(cyrillic) = crate::translit::to_cyrillic(&w) else {
+                    return w;
+                };
+                let known = if knows(&cyrillic) {
+                    Some(cyrillic)
+                } else {
+                    crate::translit::soft_sign_readings(&cyrillic)
+                        .into_iter()
+                        .find(|r| knows(r))
+                };
+                match known {
+                    Some(cyrillic) => {
                         rewritten += usize::from(counts);
                         cyrillic
                     }
-                    _ => w,
+                    None => w,
                 }
             })
             .collect();
@@ -1335,6 +1358,28 @@ impl Index {
             )
         };
         let whole = decide(text);
+        if let Some(greeting) = whole.answer().filter(|&e| self.small_talk[e]) {
+            // "hi, what is the K-Silk Road?": a greeting or a thank-you with
+            // a question is the question. Small talk keeps a message that
+            // names no topic beyond its own words ("hello there!").
+            // Every known word counts, however common: "k silk road" is in
+            // every entry, yet no greeting.
+            if self.known_words_beyond(text, Some(greeting), 0.0, tuning) > 0 {
+                let topical = decide_with(
+                    self.rank(text, tuning)
+                        .into_iter()
+                        .filter(|c| !self.small_talk[c.entry])
+                        .collect(),
+                    tuning,
+                    |e| self.off_topic[e],
+                    |e| !self.small_talk[e],
+                );
+                // Even a weak or no match: the classifier's review may still
+                // answer it, and a greeting is no reply to a question.
+                return topical;
+            }
+            return whole;
+        }
         if whole.outcome == Outcome::Answer || whole.off_topic.is_some() {
             return whole;
         }

@@ -11,6 +11,11 @@
 //! caller ([`crate::matcher::Index::read_translit`]) keeps it only for a word
 //! the knowledge base does not know in Latin letters and does know in
 //! Cyrillic, so English words, names and Uzbek words stay as they are.
+//!
+//! Informal typists mostly leave the soft sign out ("tsentralnoy" for
+//! "центральной", "yanvar" for "январь"): no Latin letter stands for it.
+//! [`soft_sign_readings`] proposes the spellings with one "ь" put back, for
+//! the caller to try when the plain spelling is unknown.
 
 /// Multi-letter Latin spellings of one Cyrillic letter, longest first.
 const CLUSTERS: &[(&str, &str)] = &[
@@ -126,6 +131,42 @@ pub fn to_cyrillic(word: &str) -> Option<String> {
     Some(out)
 }
 
+/// Consonants a soft sign can follow.
+fn softens(c: char) -> bool {
+    matches!(
+        c,
+        'б' | 'в' | 'д' | 'з' | 'л' | 'м' | 'н' | 'п' | 'р' | 'с' | 'т' | 'ф' | 'ч' | 'ш' | 'щ'
+    )
+}
+
+/// `cyrillic` (a [`to_cyrillic`] spelling) with one "ь" put back where the
+/// typist most likely dropped it: after a consonant that comes before another
+/// consonant or ends the word. Nearest the end first, since Russian endings
+/// ("-альн-", "-ость", "-ать") hold most soft signs. Only for a word with no
+/// soft sign of its own: a typist who wrote one ("ob'yavil") wrote them all.
+pub fn soft_sign_readings(cyrillic: &str) -> Vec<String> {
+    let chars: Vec<char> = cyrillic.chars().collect();
+    if chars.contains(&'ь') || chars.len() < 3 {
+        return Vec::new();
+    }
+    let is_consonant = |c: char| {
+        !matches!(
+            c,
+            'а' | 'е' | 'ё' | 'и' | 'о' | 'у' | 'ы' | 'э' | 'ю' | 'я' | 'й'
+        )
+    };
+    (1..chars.len())
+        .rev()
+        .filter(|&i| softens(chars[i]) && chars.get(i + 1).is_none_or(|&next| is_consonant(next)))
+        .map(|i| {
+            let mut out: String = chars[..=i].iter().collect();
+            out.push('ь');
+            out.extend(&chars[i + 1..]);
+            out
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +193,22 @@ mod tests {
         ] {
             assert_eq!(to_cyrillic(latin).as_deref(), Some(russian), "{latin}");
         }
+    }
+
+    #[test]
+    fn a_dropped_soft_sign_is_proposed_back_nearest_the_end_first() {
+        let readings = soft_sign_readings("централной");
+        assert!(readings.contains(&"центральной".to_owned()), "{readings:?}");
+        assert_eq!(soft_sign_readings("январ"), ["январь", "яньвар"]);
+        // Never before a vowel, never twice, never in a word that has one.
+        assert!(readings.iter().all(|r| r.matches('ь').count() == 1));
+        assert!(
+            !readings
+                .iter()
+                .any(|r| r.contains("ьо") || r.contains("ьа"))
+        );
+        assert!(soft_sign_readings("обьявил").is_empty());
+        assert!(soft_sign_readings("да").is_empty());
     }
 
     #[test]

@@ -153,6 +153,8 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-4.jsonl",
     "tests/data/blind-5.jsonl",
     "tests/data/blind-6.jsonl",
+    "tests/data/blind-7.jsonl",
+    "tests/data/blind-8.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
