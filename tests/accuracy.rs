@@ -220,9 +220,9 @@ fn follow_ups_in_blind_dialogue_set_6_keep_their_floor_and_wrong_answer_ceiling(
 }
 
 /// The seventh blind set of dialogues, scored once at first contact (70.9%
-/// of follow-ups right, 10.3% wrong, first turns 82%; see the README). Not
-/// yet in `DIALOGUE_SETS`: its floor is its first-contact figure.
+/// of follow-ups right, 10.3% wrong, first turns 82%; see the README). A dev
+/// set since: the follow-up model learns from it (81.2% right, 7.3% wrong).
 #[test]
 fn follow_ups_in_blind_dialogue_set_7_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-7.jsonl", 0.70, 0.11, 0.81);
+    check_dialogues("dialogues-blind-7.jsonl", 0.80, 0.08, 0.84);
 }

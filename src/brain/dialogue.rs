@@ -263,7 +263,9 @@ pub fn respond(
     let live = dialogue.filter(|d| !d.is_expired(now)).cloned();
     let mut next = live.clone().unwrap_or_default();
     next.touched = now;
-    if is_more(text) {
+    let read = engine.reading(text);
+    let live_topic = live.as_ref().and_then(Dialogue::topic);
+    if is_more(text) || live_topic.is_some_and(|topic| asks_for_more(engine, topic, &read)) {
         let topic = live
             .as_ref()
             .filter(|d| !d.unanswered)
@@ -284,7 +286,6 @@ pub fn respond(
             matched: None,
         };
     }
-    let read = engine.reading(text);
     let text = &*read;
     let (m, reading) = match live.as_ref().and_then(Dialogue::topic) {
         None => (engine.match_intent(text), Reading::Alone),
@@ -843,6 +844,87 @@ pub fn is_more(text: &str) -> bool {
     words.iter().any(marker) && words.iter().all(|w| marker(w) || filler(w))
 }
 
+/// A request for more in a sentence of its own ("ok what else is in it",
+/// "что ещё он говорил?", "can you explain them a bit more?", "ещё цитаты
+/// есть?"), which [`is_more`] leaves to the matcher because it has words
+/// beyond the few that come with "more": it has a word that plainly asks for
+/// more ([`LOOSE_MORE_MARKERS`]), asks no question word, points in no list
+/// and asks for no members ([`ENUMERATING`]),
+/// and names nothing the knowledge base knows beyond the last topic. Words
+/// the knowledge base does not know are neutral: "explain" and "цитаты" ask
+/// nothing new.
+fn asks_for_more(engine: &Engine, topic: EntryIdx, text: &str) -> bool {
+    let index = engine.index();
+    let tuning = engine.tuning();
+    let words = crate::normalize::tokenize(text);
+    let plain = |w: &String| {
+        w.strip_suffix('요')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(w)
+            .to_owned()
+    };
+    words
+        .iter()
+        .map(plain)
+        .any(|w| LOOSE_MORE_MARKERS.contains(&w.as_str()))
+        && !words
+            .iter()
+            .any(|w| is_list_word(w) || ENUMERATING.contains(&w.as_str()))
+        && index.facets_asked(text, tuning) == 0
+        && index.topic_words_beyond(text, Some(topic), tuning) == 0
+}
+
+/// Question words that ask to name the members of something: with "ещё"
+/// they ask for the others ("а какие ещё направления?": the other pillars),
+/// not for more of the last answer.
+const ENUMERATING: &[&str] = &[
+    "which",
+    "какие",
+    "какой",
+    "какая",
+    "каких",
+    "какое",
+    "кто",
+    "어떤",
+    "무슨",
+    "qaysi",
+    "qanday",
+];
+
+/// The words of [`MORE_MARKERS`] that ask for more whatever comes with them
+/// ("go", "keep", "또" also begin other requests: "go to Tashkent", "또
+/// 언제?").
+const LOOSE_MORE_MARKERS: &[&str] = &[
+    "more",
+    "else",
+    "details",
+    "detail",
+    "elaborate",
+    "подробнее",
+    "подробней",
+    "поподробнее",
+    "поподробней",
+    "детали",
+    "детальнее",
+    "ещё",
+    "еще",
+    "더",
+    "자세히",
+    "자세하게",
+    "batafsil",
+    "batafsilroq",
+    "батафсил",
+    "батафсилроқ",
+    "koproq",
+    "podrobnee",
+    "eshe",
+    "eshche",
+    "esche",
+    "yeshche",
+    "толығырақ",
+    "тағы",
+];
+
 /// Conjunctions that, said alone, ask the speaker to go on.
 const LONE_CONJUNCTIONS: &[&str] = &["and", "so", "и", "va", "және"];
 
@@ -892,6 +974,9 @@ const MORE_MARKERS: &[&str] = &[
     "yeshche",
     "dalshe",
     "толығырақ",
+    "тағы",
+    "батафсил",
+    "батафсилроқ",
 ];
 
 /// Words that may come with a request for more without changing it.
@@ -959,6 +1044,10 @@ const MORE_FILLERS: &[&str] = &[
     "ayting",
     "aytib",
     "aiting",
+    "айтшы",
+    "aitshy",
+    "info",
+    "information",
 ];
 
 /// The conversations of many chats, bounded: at most `cap` of them, the
@@ -1433,6 +1522,49 @@ mod tests {
             assert_eq!(last.outcome, Outcome::Fallback, "{lang}");
             assert!(!last.related.is_empty(), "{lang}");
         }
+    }
+
+    #[test]
+    fn a_request_for_more_in_a_sentence_of_its_own_goes_on_with_the_topic() {
+        let engine = engine();
+        let kazakhstan = engine.kb().find("kazakhstan").unwrap();
+        for text in [
+            "can you explain it a bit more?",
+            "more info?",
+            "что ещё он говорил?",
+            "ещё цитаты есть?",
+            "тағы айтшы",
+            "батафсилроқ",
+        ] {
+            assert!(
+                asks_for_more(engine, kazakhstan, &engine.reading(text)),
+                "{text}"
+            );
+        }
+        for text in [
+            // A new topic, a question word, a list, members: not "more".
+            "more about the pillars",
+            "tell me more about uzbekistan",
+            "when else?",
+            "а какие ещё направления?",
+            "a kto eshche tam aktiven?",
+            "more on the second one",
+            // No word that asks for more.
+            "go to tashkent",
+            "what do you think",
+        ] {
+            assert!(
+                !asks_for_more(engine, kazakhstan, &engine.reading(text)),
+                "{text}"
+            );
+        }
+        // And it goes on where "more" does: the next quote of the topic.
+        let replies = talk(
+            Lang::Ru,
+            &["что корея будет делать с казахстаном", "ещё цитаты есть?"],
+        );
+        assert_eq!(replies[1].outcome, Outcome::Answer, "{:?}", replies[1]);
+        assert_ne!(replies[1].body, replies[0].body);
     }
 
     #[test]

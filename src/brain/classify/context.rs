@@ -39,6 +39,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-4.jsonl",
     "tests/data/dialogues-blind-5.jsonl",
     "tests/data/dialogues-blind-6.jsonl",
+    "tests/data/dialogues-blind-7.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {
