@@ -9,7 +9,9 @@
 //!
 //! `-- --grid` also searches [`Tuning`]'s three classifier thresholds, and
 //! reports them nested: each set scored at the thresholds the other sets
-//! choose.
+//! choose. `-- --failures CATEGORY` lists the held-out failures of one
+//! category (`en-long`, `ru`, ..., or `all`): what a fresh blind set would most
+//! likely miss, read without scoring a blind set again.
 
 use std::path::Path;
 
@@ -26,7 +28,13 @@ struct Fold {
 }
 
 fn main() -> anyhow::Result<()> {
-    let grid = std::env::args().any(|a| a == "--grid");
+    let args: Vec<String> = std::env::args().collect();
+    let grid = args.iter().any(|a| a == "--grid");
+    let show = args
+        .iter()
+        .position(|a| a == "--failures")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let kb = KnowledgeBase::embedded()?;
     let texts = entry_texts(&kb);
     let kb_pairs: Vec<(&str, &str)> = texts.iter().flat_map(EntryTexts::pairs).collect();
@@ -62,6 +70,23 @@ fn main() -> anyhow::Result<()> {
                     Engine::with_classifier(kb.clone(), tuning, Some(fold.classifier.clone()));
                 let r = run_eval(&engine, &fold.cases);
                 let w = r.wrong_answers();
+                if verbose && let Some(category) = &show {
+                    for v in r
+                        .failures()
+                        .filter(|v| category == "all" || &v.case.category == category)
+                    {
+                        println!(
+                            "  {}{} {:?}: expected {:?}, got {:?} {:?} ({:.3})",
+                            if v.wrong { "WRONG " } else { "" },
+                            fold.name,
+                            v.case.q,
+                            v.case.intent,
+                            v.outcome,
+                            v.got,
+                            v.score
+                        );
+                    }
+                }
                 if verbose {
                     println!(
                         "{:<28} in scope {:>3}/{:<3} = {:5.1}%  wrong {:>2}/{:<3} = {:4.1}%  off-topic declined {:>2}/{:<2} = {:5.1}%  did-you-mean {}",

@@ -1514,6 +1514,32 @@ fn for_each_deletion(chars: &[char], buffer: &mut String, mut f: impl FnMut(&str
 /// with one are kept: in "My grandfather was Koryo-saram… What does 'K-Silk
 /// Road' refer to?" the context sentence alone must not answer for the
 /// question.
+/// The questions of a long message with context around them ("I'm a tour
+/// guide in Samarkand and ... Does the strategy include exchange?"): its
+/// sentences that end in a question mark, joined, when the message has at
+/// least [`LONG_MESSAGE_WORDS`] words and a sentence that asks nothing.
+/// `None` for a short message, one with no question mark, or one that is all
+/// questions.
+pub fn question_part(text: &str) -> Option<String> {
+    if word_count(text) < LONG_MESSAGE_WORDS {
+        return None;
+    }
+    let pieces: Vec<&str> = text
+        .split_inclusive(['.', '!', '?', '？', ';', '\n', '\u{3002}'])
+        .filter(|s| word_count(s) > 0)
+        .collect();
+    let asks = |s: &&str| s.trim_end().ends_with(['?', '？']);
+    let questions: Vec<&str> = pieces.iter().copied().filter(asks).collect();
+    if questions.is_empty() || questions.len() == pieces.len() {
+        return None;
+    }
+    Some(questions.concat().trim().to_owned())
+}
+
+/// How many words make a message long enough to carry context besides its
+/// question (the blind sets' long messages run 20-45 words).
+pub const LONG_MESSAGE_WORDS: usize = 15;
+
 fn sentences(text: &str) -> Vec<&str> {
     let bounds: Vec<(usize, usize)> = text
         .split_inclusive([
@@ -1719,6 +1745,39 @@ mod tests {
         let kb = KnowledgeBase::embedded().unwrap();
         let index = Index::build(&kb, &TUNING);
         (kb, index)
+    }
+
+    #[test]
+    fn the_question_part_of_a_long_message_is_its_questions_without_the_context() {
+        let long = "I'm a tour guide in Samarkand and lots of Korean groups come through \
+                    every season. Does the strategy include people-to-people exchange? \
+                    Thanks a lot!";
+        assert_eq!(
+            question_part(long).as_deref(),
+            Some("Does the strategy include people-to-people exchange?")
+        );
+        let two = "My boss asked me twice. Who announced it? And when was that exactly?";
+        assert_eq!(
+            question_part(&format!(
+                "{two} I need it for a report tomorrow morning, please."
+            ))
+            .as_deref(),
+            Some("Who announced it? And when was that exactly?")
+        );
+        // Short, without a question mark, or all questions: nothing to set apart.
+        assert_eq!(question_part("Hi. Who announced it?"), None);
+        assert_eq!(
+            question_part(
+                "I'm a journalist in Almaty and I would like to know who announced the strategy."
+            ),
+            None
+        );
+        assert_eq!(
+            question_part(
+                "Who announced the K-Silk Road strategy at the briefing? And when exactly did they announce it to the press?"
+            ),
+            None
+        );
     }
 
     #[test]
