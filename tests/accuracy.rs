@@ -7,7 +7,7 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-8.jsonl` (210-220 each): more of the same
+//! - `blind-1.jsonl` to `blind-9.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which joined the dev sets after their
 //!   first-contact scores were recorded.
 //!
@@ -31,7 +31,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 11] = [
+const GATES: [(&str, f64, f64, f64); 12] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -43,6 +43,8 @@ const GATES: [(&str, f64, f64, f64); 11] = [
     ("blind-6.jsonl", 0.91, 0.97, 0.04),
     ("blind-7.jsonl", 0.91, 0.97, 0.04),
     ("blind-8.jsonl", 0.93, 0.97, 0.035),
+    // At its first-contact figures (88.0%, 95.5%, 2.4%): not yet learned.
+    ("blind-9.jsonl", 0.879, 0.95, 0.024),
 ];
 
 #[test]
@@ -225,4 +227,12 @@ fn follow_ups_in_blind_dialogue_set_6_keep_their_floor_and_wrong_answer_ceiling(
 #[test]
 fn follow_ups_in_blind_dialogue_set_7_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-7.jsonl", 0.80, 0.08, 0.84);
+}
+
+/// The eighth blind set of dialogues, scored once at first contact (72.3%
+/// of follow-ups right, 12.0% wrong, first turns 86%; see the README). Not
+/// yet in `DIALOGUE_SETS`: its floor is its first-contact figure.
+#[test]
+fn follow_ups_in_blind_dialogue_set_8_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-8.jsonl", 0.72, 0.121, 0.86);
 }
