@@ -43,8 +43,7 @@ const GATES: [(&str, f64, f64, f64); 12] = [
     ("blind-6.jsonl", 0.91, 0.97, 0.04),
     ("blind-7.jsonl", 0.91, 0.97, 0.04),
     ("blind-8.jsonl", 0.93, 0.97, 0.035),
-    // At its first-contact figures (88.0%, 95.5%, 2.4%): not yet learned.
-    ("blind-9.jsonl", 0.879, 0.95, 0.024),
+    ("blind-9.jsonl", 0.98, 0.97, 0.01),
 ];
 
 #[test]
@@ -173,7 +172,7 @@ fn check_dialogues(file: &str, right_floor: f64, wrong_ceiling: f64, first_floor
 /// and Uzbek/Kazakh Latin, written with the knowledge base at hand).
 #[test]
 fn follow_ups_in_the_dialogue_dev_set_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-dev.jsonl", 0.92, 0.05, 0.93);
+    check_dialogues("dialogues-dev.jsonl", 0.92, 0.04, 0.91);
 }
 
 /// The first blind set of dialogues, a dev set since its first contact
@@ -230,9 +229,9 @@ fn follow_ups_in_blind_dialogue_set_7_keep_their_floor_and_wrong_answer_ceiling(
 }
 
 /// The eighth blind set of dialogues, scored once at first contact (72.3%
-/// of follow-ups right, 12.0% wrong, first turns 86%; see the README). Not
-/// yet in `DIALOGUE_SETS`: its floor is its first-contact figure.
+/// of follow-ups right, 12.0% wrong, first turns 86%; see the README). A dev
+/// set since: the follow-up model learns from it (81.3% right, 10.2% wrong).
 #[test]
 fn follow_ups_in_blind_dialogue_set_8_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-8.jsonl", 0.72, 0.121, 0.86);
+    check_dialogues("dialogues-blind-8.jsonl", 0.81, 0.105, 0.94);
 }

@@ -40,6 +40,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-5.jsonl",
     "tests/data/dialogues-blind-6.jsonl",
     "tests/data/dialogues-blind-7.jsonl",
+    "tests/data/dialogues-blind-8.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {
