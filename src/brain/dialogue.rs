@@ -375,6 +375,28 @@ fn match_by_rules(
     if declined_outright {
         return (alone, Reading::OwnTopic);
     }
+    // A question that names a topic of its own and is declined on its own
+    // ("how many ppl live in kazakhstan btw" after Kazakhstan, "김태효 나이
+    // 몇살이야" after the announcement) stays declined: what it asks is off
+    // the topic it names, and the conversation cannot change that. The
+    // classifier's "off-topic" counts as a decline here, as it does alone.
+    let names_a_topic = alone
+        .candidates
+        .iter()
+        .any(|c| c.label_hit && !index.is_off_topic(c.entry));
+    if names_a_topic {
+        let model_declines = engine
+            .classifier()
+            .is_some_and(|c| matches!(c.predict(text).best(), Some((None, _))));
+        if alone.off_topic.is_some() || model_declines {
+            let declined = Match {
+                outcome: Outcome::Fallback,
+                choices: Vec::new(),
+                ..alone
+            };
+            return (declined, Reading::OwnTopic);
+        }
+    }
     // Words that point in a list ("the first", "the others") name no topic.
     let unpointed: String = crate::normalize::tokenize(text)
         .into_iter()
@@ -1276,6 +1298,33 @@ mod tests {
             let second = respond(&rules_alone, Some(&first.dialogue), messages[1], lang, 60);
             assert_ne!(second.reply.outcome, Outcome::Answer, "{messages:?}");
         }
+    }
+
+    #[test]
+    fn an_off_topic_question_about_a_named_topic_stays_declined_in_a_conversation() {
+        for (lang, first, then) in [
+            (
+                Lang::En,
+                "what will korea do with kazakhstan",
+                "how many ppl live in kazakhstan btw",
+            ),
+            (Lang::Ko, "누가 발표했어?", "김태효 나이 몇살이야"),
+        ] {
+            let replies = talk(lang, &[first, then]);
+            assert_eq!(replies[0].outcome, Outcome::Answer, "{first}");
+            assert_ne!(
+                replies[1].outcome,
+                Outcome::Answer,
+                "{then}: {:?}",
+                replies[1]
+            );
+        }
+        // Naming a topic with a follow-up in scope is still answered.
+        let replies = talk(
+            Lang::Ru,
+            &["что корея будет делать с казахстаном", "а с Кыргызстаном?"],
+        );
+        assert_eq!(intents(&replies)[1], Some("kyrgyzstan"));
     }
 
     #[test]
