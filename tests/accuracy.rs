@@ -7,7 +7,7 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-9.jsonl` (210-220 each): more of the same
+//! - `blind-1.jsonl` to `blind-10.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which joined the dev sets after their
 //!   first-contact scores were recorded.
 //!
@@ -31,7 +31,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 12] = [
+const GATES: [(&str, f64, f64, f64); 13] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -44,6 +44,8 @@ const GATES: [(&str, f64, f64, f64); 12] = [
     ("blind-7.jsonl", 0.91, 0.97, 0.04),
     ("blind-8.jsonl", 0.93, 0.97, 0.035),
     ("blind-9.jsonl", 0.98, 0.97, 0.01),
+    // At its first-contact figures (81.9%, 100%, 1.9%): not yet learned.
+    ("blind-10.jsonl", 0.819, 0.97, 0.02),
 ];
 
 #[test]
