@@ -197,11 +197,16 @@ impl Engine {
     }
 
     /// The text as the matcher and the models read it: Russian typed in
-    /// Latin letters back in Cyrillic ([`Index::read_translit`]), anything
-    /// else as it is.
+    /// Latin letters back in Cyrillic ([`Index::read_translit`]), Uzbek and
+    /// Kazakh in Cyrillic in Latin letters ([`Index::read_turkic_cyrillic`]),
+    /// anything else as it is.
     pub fn reading<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        match self.index.read_translit(text) {
-            Some(cyrillic) => Cow::Owned(cyrillic),
+        match self
+            .index
+            .read_translit(text)
+            .or_else(|| self.index.read_turkic_cyrillic(text))
+        {
+            Some(read) => Cow::Owned(read),
             None => Cow::Borrowed(text),
         }
     }
@@ -524,6 +529,46 @@ mod tests {
                 "{q}"
             );
         }
+    }
+
+    #[test]
+    fn uzbek_and_kazakh_in_cyrillic_are_read_in_latin_letters() {
+        let engine = engine();
+        assert_eq!(
+            engine.reading("K-Silk Road ташаббусининг нечта асосий йўналиши бор?"),
+            "k silk road ташаббусининг nechta асосий yonalishi бор?"
+        );
+        for (q, intent) in [
+            (
+                "K-Silk Road ташаббусининг нечта асосий йўналиши бор?",
+                "pillars",
+            ),
+            (
+                "Мақолада Марказий Осиёдаги қайси табиий бойликлар тилга олинган?",
+                "natural-resources",
+            ),
+            (
+                "Корея – Орталық Азия саммитінің алғашқы отырысы қайда өтеді?",
+                "korea-central-asia-summit",
+            ),
+        ] {
+            assert_eq!(
+                engine
+                    .match_intent(q)
+                    .answer()
+                    .map(|e| engine.kb().entry(e).id.as_str()),
+                Some(intent),
+                "{q}"
+            );
+        }
+        // Russian has none of those letters and is left alone, and so are the
+        // Cyrillic names the knowledge base knows.
+        let russian = "Где пройдёт первый саммит Корея — Центральная Азия?";
+        assert_eq!(engine.reading(russian), russian);
+        assert_eq!(
+            engine.reading("Корея Қазақстанмен қандай салада ынтымақтасады?"),
+            "корея қазақстанмен qanday салада ынтымақтасады?"
+        );
     }
 
     #[test]

@@ -1104,6 +1104,49 @@ impl Index {
         Some(out)
     }
 
+    /// `text` with its Uzbek or Kazakh Cyrillic words in Latin letters
+    /// ("Марказий Осиё саммити қаерда бўлади?" → "markaziy osiyo sammiti
+    /// qaerda boladi?"), or `None` when it has no letter Russian lacks or no
+    /// such word. A word is rewritten only when the knowledge base does not
+    /// know it as it is and does know its Latin spelling
+    /// ([`crate::translit::turkic_to_latin`]), so Russian words and the
+    /// Cyrillic country names the knowledge base knows stay as they are.
+    pub fn read_turkic_cyrillic(&self, text: &str) -> Option<String> {
+        if !crate::translit::has_turkic_letter(text) {
+            return None;
+        }
+        let knows = |w: &str| {
+            is_stop_word(w)
+                || is_common_word(w)
+                || self.surfaces.contains_key(w)
+                || self.vocab.contains_key(&*self.stemmers.term(w))
+        };
+        let mut rewritten = 0;
+        let words: Vec<String> = words(text)
+            .into_iter()
+            .map(|w| {
+                if knows(&w) {
+                    return w;
+                }
+                match crate::translit::turkic_to_latin(&w) {
+                    Some(latin) if knows(&latin) => {
+                        rewritten += 1;
+                        latin
+                    }
+                    _ => w,
+                }
+            })
+            .collect();
+        if rewritten == 0 {
+            return None;
+        }
+        let mut out = words.join(" ");
+        if text.contains('?') {
+            out.push('?');
+        }
+        Some(out)
+    }
+
     /// How many words of `text` the knowledge base does not know at all
     /// (not even as everyday words): "founded" in "when was it founded?".
     pub fn unknown_words(&self, text: &str, tuning: &Tuning) -> usize {

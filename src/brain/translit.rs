@@ -16,6 +16,14 @@
 //! "центральной", "yanvar" for "январь"): no Latin letter stands for it.
 //! [`soft_sign_readings`] proposes the spellings with one "ь" put back, for
 //! the caller to try when the plain spelling is unknown.
+//!
+//! The other way round, Uzbek and Kazakh written in Cyrillic ("Марказий
+//! Осиё саммити қаерда бўлади?") are read in the Latin letters their
+//! loanwords are known in ([`turkic_to_latin`]): the knowledge base knows
+//! "markaziy", "qaerda" and "yonalish" in Latin script only, and a Cyrillic
+//! word it does not know reads like an off-topic one. Only a message with a
+//! letter Russian lacks (ў, қ, ғ, ҳ, ә, ң, ө, ұ, ү, һ, і) is read so
+//! ([`has_turkic_letter`]), and again only unknown words that become known.
 
 /// Multi-letter Latin spellings of one Cyrillic letter, longest first.
 const CLUSTERS: &[(&str, &str)] = &[
@@ -131,6 +139,65 @@ pub fn to_cyrillic(word: &str) -> Option<String> {
     Some(out)
 }
 
+/// Does the text have a letter that Uzbek or Kazakh Cyrillic has and Russian
+/// lacks?
+pub fn has_turkic_letter(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c.to_lowercase().next().unwrap_or(c),
+            'ў' | 'қ' | 'ғ' | 'ҳ' | 'ә' | 'ң' | 'ө' | 'ұ' | 'ү' | 'һ' | 'і'
+        )
+    })
+}
+
+/// The Latin spelling of a lowercase Uzbek or Kazakh Cyrillic word, without
+/// apostrophes (as the matcher normalises Latin: "бўлади" → "boladi",
+/// "йўналиши" → "yonalishi", "орталық" → "ortalyq"), or `None` when the word
+/// has a letter that is not Cyrillic.
+pub fn turkic_to_latin(word: &str) -> Option<String> {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        let latin = match c {
+            'а' | 'ә' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' | 'ғ' => "g",
+            'д' => "d",
+            'е' | 'э' => "e",
+            'ё' => "yo",
+            'ж' => "j",
+            'з' => "z",
+            'и' | 'і' => "i",
+            'й' => "y",
+            'к' => "k",
+            'қ' => "q",
+            'л' => "l",
+            'м' => "m",
+            'н' | 'ң' => "n",
+            'о' | 'ў' | 'ө' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' | 'ұ' | 'ү' => "u",
+            'ф' => "f",
+            'х' => "x",
+            'ҳ' | 'һ' => "h",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "sh",
+            'ы' => "y",
+            'ъ' | 'ь' => "",
+            'ю' => "yu",
+            'я' => "ya",
+            _ => return None,
+        };
+        out.push_str(latin);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 /// Consonants a soft sign can follow.
 fn softens(c: char) -> bool {
     matches!(
@@ -209,6 +276,34 @@ mod tests {
         );
         assert!(soft_sign_readings("обьявил").is_empty());
         assert!(soft_sign_readings("да").is_empty());
+    }
+
+    #[test]
+    fn uzbek_and_kazakh_cyrillic_read_in_the_latin_their_loanwords_use() {
+        for (cyrillic, latin) in [
+            ("марказий", "markaziy"),
+            ("осиё", "osiyo"),
+            ("қаерда", "qaerda"),
+            ("бўлади", "boladi"),
+            ("йўналиши", "yonalishi"),
+            ("орталық", "ortalyq"),
+            ("ынтымақтастық", "yntymaqtastyq"),
+            ("саммитінің", "sammitinin"),
+        ] {
+            assert_eq!(
+                turkic_to_latin(cyrillic).as_deref(),
+                Some(latin),
+                "{cyrillic}"
+            );
+        }
+        assert_eq!(turkic_to_latin("k-silk"), None);
+        assert!(has_turkic_letter(
+            "Корея-Марказий Осиё саммити қаерда бўлади?"
+        ));
+        assert!(has_turkic_letter("Орталық Азия"));
+        assert!(!has_turkic_letter(
+            "Где пройдёт саммит Корея — Центральная Азия?"
+        ));
     }
 
     #[test]
