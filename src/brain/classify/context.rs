@@ -41,6 +41,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-6.jsonl",
     "tests/data/dialogues-blind-7.jsonl",
     "tests/data/dialogues-blind-8.jsonl",
+    "tests/data/dialogues-blind-9.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {

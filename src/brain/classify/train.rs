@@ -156,6 +156,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-7.jsonl",
     "tests/data/blind-8.jsonl",
     "tests/data/blind-9.jsonl",
+    "tests/data/blind-10.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
