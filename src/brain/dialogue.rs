@@ -287,7 +287,7 @@ pub fn respond(
         };
     }
     let text = &*read;
-    let (m, reading) = match live.as_ref().and_then(Dialogue::topic) {
+    let (m, reading) = match live_topic {
         None => (engine.match_intent(text), Reading::Alone),
         Some(topic) => match_in_context(engine, live.as_ref().expect("a topic"), topic, text),
     };
@@ -850,10 +850,7 @@ pub fn is_more(text: &str) -> bool {
     // "자세히요", "그리고요"): the word without it is the word.
     let words: Vec<String> = crate::normalize::tokenize(text)
         .into_iter()
-        .map(|w| match w.strip_suffix('요') {
-            Some(plain) if !plain.is_empty() => plain.to_owned(),
-            _ => w,
-        })
+        .map(without_polite_yo)
         .collect();
     // A lone "and?" ("и?", "а дальше") waits for the speaker to go on.
     if let [word] = words.as_slice()
@@ -861,7 +858,8 @@ pub fn is_more(text: &str) -> bool {
     {
         return true;
     }
-    let marker = |w: &String| MORE_MARKERS.contains(&w.as_str());
+    let marker =
+        |w: &String| MORE_MARKERS.contains(&w.as_str()) || LOOSE_MORE_MARKERS.contains(&w.as_str());
     let filler = |w: &String| MORE_FILLERS.contains(&w.as_str());
     words.iter().any(marker) && words.iter().all(|w| marker(w) || filler(w))
 }
@@ -879,21 +877,25 @@ fn asks_for_more(engine: &Engine, topic: EntryIdx, text: &str) -> bool {
     let index = engine.index();
     let tuning = engine.tuning();
     let words = crate::normalize::tokenize(text);
-    let plain = |w: &String| {
-        w.strip_suffix('요')
-            .filter(|p| !p.is_empty())
-            .unwrap_or(w)
-            .to_owned()
-    };
     words
         .iter()
-        .map(plain)
+        .cloned()
+        .map(without_polite_yo)
         .any(|w| LOOSE_MORE_MARKERS.contains(&w.as_str()))
         && !words
             .iter()
             .any(|w| is_list_word(w) || ENUMERATING.contains(&w.as_str()))
         && index.facets_asked(text, tuning) == 0
         && index.topic_words_beyond(text, Some(topic), tuning) == 0
+}
+
+/// A word without the final 요 that makes Korean polite ("더요", "자세히요"):
+/// the word without it is the word.
+fn without_polite_yo(word: String) -> String {
+    match word.strip_suffix('요') {
+        Some(plain) if !plain.is_empty() => plain.to_owned(),
+        _ => word,
+    }
 }
 
 /// Question words that ask to name the members of something: with "ещё"
@@ -913,9 +915,10 @@ const ENUMERATING: &[&str] = &[
     "qanday",
 ];
 
-/// The words of [`MORE_MARKERS`] that ask for more whatever comes with them
-/// ("go", "keep", "또" also begin other requests: "go to Tashkent", "또
-/// 언제?").
+/// Words that ask for more whatever comes with them, in a bare request
+/// ([`is_more`]) or a sentence of its own ([`asks_for_more`]). The rest of
+/// [`MORE_MARKERS`] ("go", "keep", "또") also begin other requests ("go to
+/// Tashkent", "또 언제?"), so they count only in a bare one.
 const LOOSE_MORE_MARKERS: &[&str] = &[
     "more",
     "else",
@@ -950,55 +953,28 @@ const LOOSE_MORE_MARKERS: &[&str] = &[
 /// Conjunctions that, said alone, ask the speaker to go on.
 const LONE_CONJUNCTIONS: &[&str] = &["and", "so", "и", "va", "және"];
 
-/// Words that ask for more on their own.
+/// Words that ask for more on their own, in a bare request ([`is_more`]),
+/// beside [`LOOSE_MORE_MARKERS`], which do so in any sentence.
 const MORE_MARKERS: &[&str] = &[
-    "more",
-    "details",
-    "detail",
-    "elaborate",
     "continue",
     "further",
-    "else",
     "go",
     "keep",
     "going",
-    "подробнее",
-    "подробней",
-    "поподробнее",
-    "поподробней",
-    "детали",
-    "детальнее",
-    "ещё",
-    "еще",
     "дальше",
     "продолжай",
-    "더",
-    "자세히",
-    "자세하게",
     "계속",
     "그리고",
     "또",
-    "batafsil",
-    "batafsilroq",
-    "koproq",
     "tolyghyraq",
     "tolygyraq",
     "tolyqyraq",
     "toliqtau",
     "yana",
-    "podrobnee",
     "podrobnei",
     "podrobney",
     "popodrobnee",
-    "eshe",
-    "eshche",
-    "esche",
-    "yeshche",
     "dalshe",
-    "толығырақ",
-    "тағы",
-    "батафсил",
-    "батафсилроқ",
 ];
 
 /// Words that may come with a request for more without changing it.

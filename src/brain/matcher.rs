@@ -1043,6 +1043,18 @@ impl Index {
             .count()
     }
 
+    /// Does the knowledge base know this normalised word as it is: a stop
+    /// word, an everyday word, a surface of its vocabulary, or a stem of one?
+    /// The script readings ([`Index::read_translit`],
+    /// [`Index::read_turkic_cyrillic`]) rewrite only words it does not know
+    /// into words it does.
+    fn knows_word(&self, w: &str) -> bool {
+        is_stop_word(w)
+            || is_common_word(w)
+            || self.surfaces.contains_key(w)
+            || self.vocab.contains_key(&*self.stemmers.term(w))
+    }
+
     /// `text` with its Russian words typed in Latin letters written in
     /// Cyrillic ("kakie strany poseschaet Yoon" → "какие страны посещает
     /// yoon"), or `None` when it has none. A word is rewritten only when the
@@ -1056,12 +1068,6 @@ impl Index {
         if !has_russian_translit_marker(text) {
             return None;
         }
-        let knows = |w: &str| {
-            is_stop_word(w)
-                || is_common_word(w)
-                || self.surfaces.contains_key(w)
-                || self.vocab.contains_key(&*self.stemmers.term(w))
-        };
         // Uzbek and Kazakh in Latin letters have words that spell Russian
         // ones, mostly short ("ta", "ne", "edi"). A message is read as Russian
         // only when, counting words of three letters or more, at least two of
@@ -1070,7 +1076,7 @@ impl Index {
         let words: Vec<String> = words(text)
             .into_iter()
             .map(|w| {
-                if knows(&w) || is_english_question_word(&w) {
+                if self.knows_word(&w) || is_english_question_word(&w) {
                     return w;
                 }
                 let counts = w.len() >= 3;
@@ -1078,12 +1084,12 @@ impl Index {
                 let Some(cyrillic) = crate::translit::to_cyrillic(&w) else {
                     return w;
                 };
-                let known = if knows(&cyrillic) {
+                let known = if self.knows_word(&cyrillic) {
                     Some(cyrillic)
                 } else {
                     crate::translit::soft_sign_readings(&cyrillic)
                         .into_iter()
-                        .find(|r| knows(r))
+                        .find(|r| self.knows_word(r))
                 };
                 match known {
                     Some(cyrillic) => {
@@ -1097,11 +1103,7 @@ impl Index {
         if rewritten < 2 || rewritten * 2 < unknown {
             return None;
         }
-        let mut out = words.join(" ");
-        if text.contains('?') {
-            out.push('?');
-        }
-        Some(out)
+        Some(rejoined(&words, text))
     }
 
     /// `text` with its Uzbek or Kazakh Cyrillic words in Latin letters
@@ -1115,21 +1117,15 @@ impl Index {
         if !crate::translit::has_turkic_letter(text) {
             return None;
         }
-        let knows = |w: &str| {
-            is_stop_word(w)
-                || is_common_word(w)
-                || self.surfaces.contains_key(w)
-                || self.vocab.contains_key(&*self.stemmers.term(w))
-        };
         let mut rewritten = 0;
         let words: Vec<String> = words(text)
             .into_iter()
             .map(|w| {
-                if knows(&w) {
+                if self.knows_word(&w) {
                     return w;
                 }
                 match crate::translit::turkic_to_latin(&w) {
-                    Some(latin) if knows(&latin) => {
+                    Some(latin) if self.knows_word(&latin) => {
                         rewritten += 1;
                         latin
                     }
@@ -1140,11 +1136,7 @@ impl Index {
         if rewritten == 0 {
             return None;
         }
-        let mut out = words.join(" ");
-        if text.contains('?') {
-            out.push('?');
-        }
-        Some(out)
+        Some(rejoined(&words, text))
     }
 
     /// How many words of `text` the knowledge base does not know at all
@@ -1392,14 +1384,15 @@ impl Index {
     /// off-topic, each of its sentences is tried on its own, and a sentence
     /// that earns an answer on its own answers for the message.
     pub fn match_intent(&self, text: &str, tuning: &Tuning) -> Match {
-        let decide = |s: &str| {
+        let decide_ranked = |ranked: Vec<Candidate>| {
             decide_with(
-                self.rank(s, tuning),
+                ranked,
                 tuning,
                 |e| self.off_topic[e],
                 |e| !self.small_talk[e],
             )
         };
+        let decide = |s: &str| decide_ranked(self.rank(s, tuning));
         let whole = decide(text);
         if let Some(greeting) = whole.answer().filter(|&e| self.small_talk[e]) {
             // "hi, what is the K-Silk Road?": a greeting or a thank-you with
@@ -1408,18 +1401,14 @@ impl Index {
             // Every known word counts, however common: "k silk road" is in
             // every entry, yet no greeting.
             if self.known_words_beyond(text, Some(greeting), 0.0, tuning) > 0 {
-                let topical = decide_with(
+                // Even a weak or no match: the classifier's review may still
+                // answer it, and a greeting is no reply to a question.
+                return decide_ranked(
                     self.rank(text, tuning)
                         .into_iter()
                         .filter(|c| !self.small_talk[c.entry])
                         .collect(),
-                    tuning,
-                    |e| self.off_topic[e],
-                    |e| !self.small_talk[e],
                 );
-                // Even a weak or no match: the classifier's review may still
-                // answer it, and a greeting is no reply to a question.
-                return topical;
             }
             return whole;
         }
@@ -1640,6 +1629,16 @@ fn has_russian_translit_marker(text: &str) -> bool {
 /// each: how a question is read ([`Index::read`]) and its sentences counted.
 fn for_each_word(text: &str, mut each: impl FnMut(&str)) {
     tokenize_each(text, |token| split_scripts_each(token, &mut each));
+}
+
+/// The words of a script reading joined back into one text, with a question
+/// mark when `text` had one (tokenising dropped it).
+fn rejoined(words: &[String], text: &str) -> String {
+    let mut out = words.join(" ");
+    if text.contains('?') {
+        out.push('?');
+    }
+    out
 }
 
 /// How many [`words`] a text has.

@@ -326,14 +326,7 @@ pub fn second_opinion(
             .copied();
         return match rival {
             Some(rival) if answered != choice && prob >= tuning.classifier_alone_min => {
-                let mut candidates = vec![rival];
-                candidates.extend(m.candidates.iter().copied().filter(|c| c.entry != choice));
-                Match {
-                    outcome: Outcome::Answer,
-                    candidates,
-                    choices: Vec::new(),
-                    off_topic: None,
-                }
+                answering(rival, &m)
             }
             _ => m,
         };
@@ -361,8 +354,19 @@ pub fn second_opinion(
         score: prob,
         label_hit: false,
     });
+    answering(chosen, &m)
+}
+
+/// `m` turned into an answer with `chosen`, the matcher's other candidates
+/// after it.
+fn answering(chosen: Candidate, m: &Match) -> Match {
     let mut candidates = vec![chosen];
-    candidates.extend(m.candidates.iter().copied().filter(|c| c.entry != choice));
+    candidates.extend(
+        m.candidates
+            .iter()
+            .copied()
+            .filter(|c| c.entry != chosen.entry),
+    );
     Match {
         outcome: Outcome::Answer,
         candidates,
