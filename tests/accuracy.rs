@@ -239,8 +239,10 @@ fn follow_ups_in_blind_dialogue_set_8_keep_their_floor_and_wrong_answer_ceiling(
 
 /// The ninth blind set of dialogues, scored once at first contact (72.7%
 /// of follow-ups right, 9.1% wrong, first turns 82%; see the README). A dev
-/// set since: the follow-up model learns from it (84.2% right, 6.1% wrong).
+/// set since: the follow-up model learns from it (84.2% right, 6.1% wrong;
+/// 83.0% once "exactly" weighed as the function word it is, which lost "when
+/// exactly tho?" and the "more" after it, and gained more held out).
 #[test]
 fn follow_ups_in_blind_dialogue_set_9_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-9.jsonl", 0.84, 0.065, 0.82);
+    check_dialogues("dialogues-blind-9.jsonl", 0.83, 0.065, 0.82);
 }

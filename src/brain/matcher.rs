@@ -822,7 +822,13 @@ impl Index {
             let info = &self.tokens[id as usize];
             // An everyday word weighs like filler even when it stems like a
             // rarer word of the knowledge base ("заниматься", "занимает").
-            let weight = if !info.common && !info.stop && is_common_word(word) {
+            // Likewise a function word that stems like a topic word
+            // ("exactly" like the "exact" of "exact date"): as typed, it
+            // asks nothing (cross-validated 2026-12-04: follow-ups +6 right,
+            // -8 wrong; single questions +1 right, -1 wrong).
+            let weight = if !info.stop && is_stop_word(word) {
+                info.weight.min(tuning.stop_weight)
+            } else if !info.common && !info.stop && is_common_word(word) {
                 info.weight.min(tuning.common_weight)
             } else {
                 info.weight
@@ -1899,6 +1905,23 @@ mod tests {
             answer("Kyrgyzstan이랑은 어떤 분야에서 협력해요?").as_deref(),
             Some("kyrgyzstan")
         );
+    }
+
+    #[test]
+    fn a_function_word_weighs_as_one_even_when_it_stems_like_a_topic_word() {
+        let (_, index) = index();
+        let weight = |text: &str, w: &str| {
+            let words = index.explain_words(text, &TUNING);
+            words.iter().find(|r| r.word == w).map(|r| r.weight)
+        };
+        // "exact" is a summit-date word; "exactly" is a function word.
+        let exact = weight("the exact date", "exact").unwrap();
+        let exactly = weight("what exactly are the pillars", "exactly").unwrap();
+        assert!(exact > 1.0, "{exact}");
+        assert!(exactly <= TUNING.stop_weight, "{exactly}");
+        // A request verb is filler, whatever entry's examples happen to use it.
+        let list = weight("could you list them", "list").unwrap();
+        assert!(list <= TUNING.common_weight, "{list}");
     }
 
     #[test]
