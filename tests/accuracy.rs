@@ -9,7 +9,8 @@
 //!   code-switching, gaps in the article and off-topic traps);
 //! - `blind-1.jsonl` to `blind-10.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which joined the dev sets after their
-//!   first-contact scores were recorded.
+//!   first-contact scores were recorded; `blind-11.jsonl`, the latest,
+//!   is gated at its first-contact figures and not yet learned.
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -31,7 +32,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 13] = [
+const GATES: [(&str, f64, f64, f64); 14] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -45,6 +46,9 @@ const GATES: [(&str, f64, f64, f64); 13] = [
     ("blind-8.jsonl", 0.93, 0.97, 0.035),
     ("blind-9.jsonl", 0.98, 0.97, 0.01),
     ("blind-10.jsonl", 0.94, 0.97, 0.015),
+    // Blind set 11 at its first contact (c27c501): 84.3% in scope, 100%
+    // declined, 1.9% wrong. Not yet learned: these are its own figures.
+    ("blind-11.jsonl", 0.84, 0.97, 0.02),
 ];
 
 #[test]
@@ -245,4 +249,12 @@ fn follow_ups_in_blind_dialogue_set_8_keep_their_floor_and_wrong_answer_ceiling(
 #[test]
 fn follow_ups_in_blind_dialogue_set_9_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-9.jsonl", 0.83, 0.065, 0.82);
+}
+
+/// The tenth blind set of dialogues, scored once at first contact at c27c501
+/// (76.4% of follow-ups right, 12.1% wrong, first turns 90%; see the README).
+/// Not yet in `DIALOGUE_SETS`: these are its own figures.
+#[test]
+fn follow_ups_in_blind_dialogue_set_10_keep_their_first_contact_figures() {
+    check_dialogues("dialogues-blind-10.jsonl", 0.76, 0.125, 0.90);
 }
