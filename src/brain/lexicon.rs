@@ -958,8 +958,9 @@ pub fn is_stop_word(token: &str) -> bool {
 /// Words that are English too ("men", "she", "al") are left out: they would
 /// mute an English question.
 const LATIN_TURKIC_STOP_WORDS: &[&str] = &[
-    "bilan", "bilen", "boiynsha", "boyicha", "chi", "da", "dagi", "de", "ga", "ham", "haqda",
-    "haqida", "ma", "me", "mi", "ning", "nyng", "tugrali", "turaly", "uchun", "ushin", "va",
+    "bilan", "bilen", "boiynsha", "boyicha", "bu", "bul", "chi", "da", "dagi", "de", "dep", "edi",
+    "ekan", "ga", "ham", "haqda", "haqida", "ma", "me", "mi", "ning", "nyng", "osy", "ozi",
+    "tugrali", "turaly", "uchun", "ushbu", "ushin", "va",
 ];
 
 /// Uzbek and Kazakh everyday verbs and greetings in Latin letters: filler in
@@ -1107,60 +1108,119 @@ const QUESTION_WORDS: &[(&str, &str)] = &[
 /// qilmoqchi?"); reading them as English lets the English knowledge meet them.
 /// Sorted by the first column.
 const LOANWORDS: &[(&str, &str)] = &[
+    ("aholi", "population"),
+    ("almashinuv", "exchange"),
+    ("almasu", "exchange"),
+    ("aqsha", "money"),
+    ("asosiy", "main"),
     ("aziia", "asia"),
     ("aziya", "asia"),
     ("bagyt", "pillars"),
     ("bagyttary", "pillars"),
     ("bagyty", "pillars"),
+    ("bailyq", "resources"),
     ("bastama", "initiative"),
     ("bastamasy", "initiative"),
     ("bastamasyn", "initiative"),
+    ("baylyq", "resources"),
     ("bes", "five"),
     ("besh", "five"),
+    ("bilim", "education"),
+    ("birinchi", "first"),
+    ("birinshi", "first"),
+    ("boylik", "resources"),
+    ("damu", "development"),
+    ("davlat", "state"),
     ("davlatlar", "countries"),
     ("davlatlarga", "countries"),
     ("davlatlari", "countries"),
     ("elon", "announced"),
     ("energetika", "energy"),
     ("energiya", "energy"),
+    ("gaz", "gas"),
+    ("halyq", "population"),
+    ("hamkor", "partner"),
     ("hamkorligi", "cooperation"),
     ("hamkorlik", "cooperation"),
     ("infratuzilma", "infrastructure"),
+    ("investisiya", "investment"),
+    ("investitsiia", "investment"),
+    ("investitsiya", "investment"),
+    ("investitsiyalar", "investment"),
+    ("ipak", "silk"),
     ("iqlim", "climate"),
+    ("jariialady", "announced"),
+    ("jariyalady", "announced"),
+    ("jibek", "silk"),
+    ("jol", "road"),
+    ("joly", "road"),
+    ("jyl", "year"),
+    ("kelesi", "next"),
+    ("kelishuv", "agreements"),
+    ("kelisim", "agreements"),
+    ("kelisimshart", "agreements"),
+    ("keyingi", "next"),
+    ("kezdesu", "meeting"),
+    ("komek", "assistance"),
     ("koreia", "korea"),
     ("koreya", "korea"),
     ("koreyaning", "korea"),
     ("litiy", "lithium"),
+    ("mablag", "money"),
+    ("madaniy", "cultural"),
+    ("madaniyat", "culture"),
+    ("madeni", "cultural"),
+    ("madeniet", "culture"),
+    ("mamlakat", "country"),
     ("mamlakatlar", "countries"),
     ("manyzdy", "important"),
+    ("maqsad", "goal"),
+    ("maqsadi", "goal"),
+    ("maqsat", "goal"),
     ("markaziy", "central"),
+    ("memleket", "state"),
+    ("memlekettik", "state"),
+    ("mineral", "minerals"),
     ("muhim", "important"),
+    ("munai", "oil"),
+    ("necha", "how"),
     ("nechta", "how"),
+    ("neft", "oil"),
     ("nega", "why"),
     ("nege", "why"),
+    ("negizgi", "main"),
     ("nelikten", "why"),
     ("neshe", "how"),
     ("nima", "what"),
+    ("nimaga", "why"),
+    ("orta", "central"),
     ("ortalyq", "central"),
     ("osiyo", "asia"),
     ("osiyodagi", "asia"),
     ("prezident", "president"),
     ("prezidenti", "president"),
+    ("pul", "money"),
     ("qachon", "when"),
     ("qaerda", "where"),
     ("qaida", "where"),
     ("qancha", "how"),
     ("qandai", "which"),
     ("qanday", "which"),
+    ("qarjy", "money"),
     ("qashan", "when"),
     ("qayda", "where"),
     ("qayerda", "where"),
     ("qaysi", "which"),
+    ("qazba", "minerals"),
+    ("qazilma", "minerals"),
     ("raqamli", "digital"),
     ("resurs", "resources"),
     ("resurslar", "resources"),
     ("resurslari", "resources"),
     ("resurstar", "resources"),
+    ("rivojlanish", "development"),
+    ("sala", "areas"),
+    ("salasy", "areas"),
     ("sammit", "summit"),
     ("sammitda", "summit"),
     ("sammitga", "summit"),
@@ -1170,32 +1230,112 @@ const LOANWORDS: &[(&str, &str)] = &[
     ("sanoat", "industrial"),
     ("sapar", "visit"),
     ("sapary", "visit"),
+    ("sauda", "trade"),
+    ("savdo", "trade"),
+    ("seriktes", "partner"),
+    ("seul", "seoul"),
+    ("shartnoma", "agreements"),
+    ("sheriktes", "partner"),
     ("sheriktik", "partnership"),
+    ("soha", "areas"),
+    ("sohasi", "areas"),
     ("strategiya", "strategy"),
     ("strategiyasi", "strategy"),
     ("suv", "water"),
+    ("tabigi", "natural"),
+    ("tabiiy", "natural"),
+    ("talim", "education"),
     ("tashabbus", "initiative"),
     ("tashabbusi", "initiative"),
+    ("tashabbuskor", "initiative"),
     ("tashrif", "visit"),
     ("tashrifi", "visit"),
     ("tashriflari", "visit"),
     ("tort", "four"),
     ("turizm", "tourism"),
     ("uch", "three"),
+    ("uchrashuv", "meeting"),
     ("uran", "uranium"),
     ("ush", "three"),
     ("volfram", "tungsten"),
+    ("xalq", "population"),
+    ("yil", "year"),
     ("yntymaqtastyq", "cooperation"),
+    ("yol", "road"),
+    ("yoli", "road"),
     ("yonalish", "pillars"),
     ("yonalishi", "pillars"),
     ("yonalishlari", "pillars"),
+    ("yordam", "assistance"),
     ("yun", "yoon"),
 ];
 
 /// The English word for an Uzbek or Kazakh Latin one ("hamkorlik" →
-/// "cooperation", "qachon" → "when").
+/// "cooperation", "qachon" → "when"), inflected or not: "sohalarda" is
+/// "soha" (area) with a plural and a locative, "resurstary" is "resurs"
+/// with a plural and a possessive ([`turkic_stems`]).
 pub fn english_loanword(token: &str) -> Option<&'static str> {
-    translate(LOANWORDS, token)
+    if let Some(english) = translate(LOANWORDS, token) {
+        return Some(english);
+    }
+    // Only Latin words can be Uzbek or Kazakh loanwords; most tokens are not.
+    if !token.is_ascii() || token.len() < MIN_TURKIC_STEM + 2 {
+        return None;
+    }
+    let mut found = None;
+    turkic_stems(token, &mut |stem| {
+        found = found.or_else(|| translate(LOANWORDS, stem));
+        found.is_some()
+    });
+    found
+}
+
+/// The shortest stem a suffix may leave: three letters ("suv", "gaz", "pul").
+const MIN_TURKIC_STEM: usize = 3;
+
+/// Uzbek and Kazakh case, plural and possessive endings in Latin letters,
+/// as typed and as [`crate::translit::turkic_to_latin`] spells Cyrillic.
+/// Both languages stack them in a fixed order (plural, possessive, case:
+/// "soha-lar-i-da"), so they are stripped from the end, one layer at a time.
+/// Sorted longest first within each layer, so "larda" goes before "da".
+const TURKIC_CASE_ENDINGS: &[&str] = &[
+    "dagi", "ning", "nyng", "dyng", "ding", "tyng", "ting", "dan", "den", "tan", "ten", "nan",
+    "nen", "men", "ben", "pen", "nyn", "nin", "dyn", "din", "tyn", "tin", "nda", "nde", "ga", "ge",
+    "qa", "ke", "ka", "na", "ne", "da", "de", "ta", "te", "ni", "ny", "di", "dy", "ti", "ty",
+];
+const TURKIC_POSSESSIVE_ENDINGS: &[&str] = &["imiz", "ymyz", "si", "sy", "i", "y"];
+const TURKIC_PLURAL_ENDINGS: &[&str] = &["lar", "ler", "tar", "ter", "dar", "der"];
+
+/// Calls `each` with the stems `word` may have under Uzbek and Kazakh
+/// endings, most stripped last, until it returns `true`. Each layer is
+/// optional, so "resurstary" is tried as "resurstar" (possessive off) and
+/// then "resurs" (plural off too).
+fn turkic_stems(word: &str, each: &mut dyn FnMut(&str) -> bool) {
+    let strip = |w: &str, endings: &[&str]| -> Vec<usize> {
+        endings
+            .iter()
+            .filter(|e| w.len() >= e.len() + MIN_TURKIC_STEM && w.ends_with(*e))
+            .map(|e| w.len() - e.len())
+            .collect()
+    };
+    let mut after_case = vec![word.len()];
+    after_case.extend(strip(word, TURKIC_CASE_ENDINGS));
+    for &a in &after_case {
+        let w = &word[..a];
+        let mut after_possessive = vec![a];
+        after_possessive.extend(strip(w, TURKIC_POSSESSIVE_ENDINGS));
+        for &b in &after_possessive {
+            let w = &word[..b];
+            if b < word.len() && each(w) {
+                return;
+            }
+            for c in strip(w, TURKIC_PLURAL_ENDINGS) {
+                if each(&word[..c]) {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// The second column of a sorted two-column table, for its first.
@@ -1252,8 +1392,28 @@ mod tests {
         assert_eq!(english_question_word("казахстан"), None);
         assert_eq!(english_loanword("hamkorlik"), Some("cooperation"));
         assert_eq!(english_loanword("qachon"), Some("when"));
+        assert_eq!(english_loanword("tashabbusining"), Some("initiative"));
         assert!(is_english_marker("what") && is_english_marker("the"));
         assert!(!is_english_marker("kazakhstan") && !is_english_marker("bilan"));
+    }
+
+    #[test]
+    fn uzbek_and_kazakh_endings_are_stripped_to_a_known_stem() {
+        // plural + locative, plural + possessive, genitive, dative, as
+        // typed and as Cyrillic reads in Latin ("қазбалар" → "qazbalar").
+        assert_eq!(english_loanword("sohalarda"), Some("areas"));
+        assert_eq!(english_loanword("resurstary"), Some("resources"));
+        assert_eq!(english_loanword("qazbalar"), Some("minerals"));
+        assert_eq!(english_loanword("sammitiga"), Some("summit"));
+        assert_eq!(english_loanword("savdoning"), Some("trade"));
+        // A stem is at least three letters, and English words stay English.
+        assert_eq!(english_loanword("suvda"), Some("water"));
+        assert_eq!(english_loanword("data"), None);
+        assert_eq!(english_loanword("under"), None);
+        assert_eq!(english_loanword("summer"), None);
+        for word in ["countries", "pillars", "kazakhstan", "leader", "taxes"] {
+            assert_eq!(english_loanword(word), None, "{word}");
+        }
     }
 
     #[test]

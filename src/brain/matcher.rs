@@ -37,7 +37,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{
-    is_common_word, is_english_question_word, is_russian_translit_marker, is_stop_word,
+    english_loanword, is_common_word, is_english_question_word, is_russian_translit_marker,
+    is_stop_word,
 };
 use crate::morph::{
     Stemmers, is_hangul_syllable, is_particle, korean_stem, split_scripts, split_scripts_each,
@@ -1115,23 +1116,38 @@ impl Index {
     /// `text` with its Uzbek or Kazakh Cyrillic words in Latin letters
     /// ("Марказий Осиё саммити қаерда бўлади?" → "markaziy osiyo sammiti
     /// qaerda boladi?"), or `None` when it has no letter Russian lacks or no
-    /// such word. A word is rewritten only when the knowledge base does not
-    /// know it as it is and does know its Latin spelling
-    /// ([`crate::translit::turkic_to_latin`]), so Russian words and the
-    /// Cyrillic country names the knowledge base knows stay as they are.
+    /// such word. The text has such a letter, so it is Uzbek or Kazakh: a
+    /// word whose Latin spelling ([`crate::translit::turkic_to_latin`]) is
+    /// an Uzbek or Kazakh word the lexicon translates is rewritten even when
+    /// Russian stemming would read it ("нима", what, is not Russian "ним");
+    /// any other word only when the knowledge base does not know it as it is
+    /// and knows its Latin spelling. Words the knowledge base uses as they
+    /// are (the Cyrillic country names) stay.
     pub fn read_turkic_cyrillic(&self, text: &str) -> Option<String> {
         if !crate::translit::has_turkic_letter(text) {
             return None;
         }
+        // Normalisation folds "ё" to "е", but in Uzbek "ё" is "yo"
+        // ("Осиё", Asia): read the Latin from a copy that keeps it. The
+        // replacement keeps word boundaries, so the two lists pair up.
+        let with_yo = text.replace('ё', "йо").replace('Ё', "Йо");
+        let (words, yo_words) = (words(text), words(&with_yo));
+        if words.len() != yo_words.len() {
+            return None;
+        }
         let mut rewritten = 0;
-        let words: Vec<String> = words(text)
+        let words: Vec<String> = words
             .into_iter()
-            .map(|w| {
-                if self.knows_word(&w) {
+            .zip(yo_words)
+            .map(|(w, yo)| {
+                if self.surfaces.contains_key(&w) {
                     return w;
                 }
-                match crate::translit::turkic_to_latin(&w) {
-                    Some(latin) if self.knows_word(&latin) => {
+                match crate::translit::turkic_to_latin(&yo) {
+                    Some(latin)
+                        if english_loanword(&latin).is_some()
+                            || (!self.knows_word(&w) && self.knows_word(&latin)) =>
+                    {
                         rewritten += 1;
                         latin
                     }
