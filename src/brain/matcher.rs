@@ -114,6 +114,12 @@ pub struct Tuning {
     /// The classifier's first choice alone answers with at least this
     /// probability, whatever the matcher ranked first.
     pub classifier_alone_min: f32,
+    /// The classifier's "off-topic" declines an answer the matcher gave for
+    /// an entry the message names only with at least this probability:
+    /// "расскажи про Узбекистан" fell back at 0.50 off-topic against 0.42
+    /// Uzbekistan (cross-validated 2026-12-04 over 13 sets: 0.6 gave 4 more
+    /// right answers for 1 more wrong; 0.7 and 0.8 added wrong ones faster).
+    pub off_topic_veto_min: f32,
     /// See [`crate::classify::second_opinion`]: how many times more likely
     /// the classifier must find its choice than an entry the matcher ties
     /// with it, to answer rather than ask.
@@ -155,6 +161,7 @@ pub const TUNING: Tuning = Tuning {
     agree_min: 0.4,
     agree_score_min: 0.5,
     classifier_alone_min: 0.8,
+    off_topic_veto_min: 0.6,
     tie_ratio: 2.0,
     own_topic_min: 0.8,
     follow_up_min: 0.7,

@@ -59,7 +59,10 @@ impl Stemmers {
             Some('\u{0400}'..='\u{04FF}') => self.russian.stem(token),
             Some(c) if is_hangul_syllable(c) => {
                 let stem = korean_stem(token);
-                match english_question_word(stem) {
+                // A one-syllable question word keeps its polite 요: the
+                // stemmer leaves two syllables ("왜요", "뭐요").
+                let polite = || english_question_word(stem.strip_suffix('요')?);
+                match english_question_word(stem).or_else(polite) {
                     Some(english) => Cow::Borrowed(english),
                     None => Cow::Borrowed(stem),
                 }
@@ -316,8 +319,14 @@ mod tests {
     #[test]
     fn english_question_words_are_the_terms_foreign_ones_translate_to() {
         let stemmers = Stemmers::new();
-        for (english, foreign) in [("why", "почему"), ("why", "왜"), ("when", "когда")]
-        {
+        for (english, foreign) in [
+            ("why", "почему"),
+            ("why", "왜"),
+            ("why", "왜요"),
+            ("what", "뭐요"),
+            ("when", "언제요"),
+            ("when", "когда"),
+        ] {
             assert_eq!(stemmers.term(english), english);
             assert_eq!(stemmers.term(foreign), english);
         }

@@ -270,7 +270,9 @@ impl Classifier {
 ///
 /// - The classifier's first choice is "off-topic": decline, even when the
 ///   matcher would answer (it has learned the shape of off-topic questions
-///   that share words with the topic: Kazakhstan's population, Korean food).
+///   that share words with the topic: Kazakhstan's population, Korean food);
+///   but not when the matcher answered an entry the message names and the
+///   classifier is less than [`Tuning::off_topic_veto_min`] sure.
 /// - The matcher declined because an off-topic entry matched: decline.
 /// - The matcher answered, and the classifier does not say off-topic: answer,
 ///   unless the classifier is sure ([`Tuning::classifier_alone_min`]) of
@@ -308,6 +310,14 @@ pub fn second_opinion(
         return m;
     };
     let Some(choice) = choice else {
+        // A name the matcher answered ("расскажи про Узбекистан") is not
+        // declined on a coin toss between "off-topic" and that entry.
+        if m.outcome == Outcome::Answer
+            && m.candidates[0].label_hit
+            && prob < tuning.off_topic_veto_min
+        {
+            return m;
+        }
         return Match {
             outcome: Outcome::Fallback,
             choices: Vec::new(),
