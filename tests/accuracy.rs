@@ -9,8 +9,7 @@
 //!   code-switching, gaps in the article and off-topic traps);
 //! - `blind-1.jsonl` to `blind-10.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which joined the dev sets after their
-//!   first-contact scores were recorded; `blind-11.jsonl`, the latest,
-//!   is gated at its first-contact figures and not yet learned.
+//!   first-contact scores were recorded (`blind-11.jsonl` the latest).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -45,10 +44,9 @@ const GATES: [(&str, f64, f64, f64); 14] = [
     ("blind-7.jsonl", 0.91, 0.97, 0.04),
     ("blind-8.jsonl", 0.93, 0.97, 0.035),
     ("blind-9.jsonl", 0.98, 0.97, 0.01),
-    ("blind-10.jsonl", 0.94, 0.97, 0.015),
-    // Blind set 11 at its first contact (c27c501): 84.3% in scope, 100%
-    // declined, 1.9% wrong. Not yet learned: these are its own figures.
-    ("blind-11.jsonl", 0.84, 0.97, 0.02),
+    ("blind-10.jsonl", 0.93, 0.97, 0.015),
+    // First contact at c27c501: 84.3% in scope, 1.9% wrong (README).
+    ("blind-11.jsonl", 0.95, 0.97, 0.01),
 ];
 
 #[test]
@@ -246,19 +244,19 @@ fn follow_ups_in_blind_dialogue_set_8_keep_their_floor_and_wrong_answer_ceiling(
 /// set since: the follow-up model learns from it (84.2% right, 6.1% wrong;
 /// 83.0% once "exactly" weighed as the function word it is, which lost "when
 /// exactly tho?" and the "more" after it, and gained more held out; 82.4%
-/// and 6.7% wrong after the tailored cooperation's "why" examples, +20 right and -20 wrong
-/// over the ten sets held out).
+/// and 6.7% wrong after the tailored cooperation's "why" examples, +20 right
+/// and -20 wrong over the ten sets held out; 81.2% and 7.3%, first turns
+/// 80%, once dialogues-blind-10 joined the training sets).
 #[test]
 fn follow_ups_in_blind_dialogue_set_9_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-9.jsonl", 0.82, 0.07, 0.82);
+    check_dialogues("dialogues-blind-9.jsonl", 0.81, 0.075, 0.80);
 }
 
 /// The tenth blind set of dialogues, scored once at first contact at c27c501
 /// (76.4% of follow-ups right, 12.1% wrong, first turns 90%; see the README).
-/// Not yet in `DIALOGUE_SETS`: these are its own figures, but for the first
-/// turns (88%: "с какими странами корея делает саммит по k-silk road" asks
-/// "did you mean" since the off-topic veto and the "why" examples came).
+/// A dev set since: the follow-up model learns from it (83.0%, 9.1% wrong,
+/// first turns 88%).
 #[test]
-fn follow_ups_in_blind_dialogue_set_10_keep_their_first_contact_figures() {
-    check_dialogues("dialogues-blind-10.jsonl", 0.76, 0.125, 0.88);
+fn follow_ups_in_blind_dialogue_set_10_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-10.jsonl", 0.83, 0.095, 0.88);
 }

@@ -42,6 +42,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-7.jsonl",
     "tests/data/dialogues-blind-8.jsonl",
     "tests/data/dialogues-blind-9.jsonl",
+    "tests/data/dialogues-blind-10.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {
