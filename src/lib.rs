@@ -14,7 +14,7 @@
 //!     stems, Korean particles, question words and stop words.
 //!   - [`brain::matcher`]: the token index and the scoring that ranks entries and
 //!     decides answer / clarify / fallback; all thresholds live in
-//!     [`matcher::Tuning`].
+//!     [`brain::tuning`].
 //!   - [`brain::classify`]: a character n-gram classifier, trained by
 //!     `build.rs` for the built-in knowledge base, whose second opinion
 //!     decides whether the matcher's best guess is answered, and its
@@ -57,7 +57,7 @@ pub mod telegram;
 
 pub use brain::{
     classify, dialogue, engine, kb, lang, lexicon, matcher, morph, normalize, reply, texts,
-    translit,
+    translit, tuning,
 };
 pub use engine::Engine;
 pub use kb::KnowledgeBase;

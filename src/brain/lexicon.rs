@@ -1273,7 +1273,7 @@ const LOANWORDS: &[(&str, &str)] = &[
 /// The English word for an Uzbek or Kazakh Latin one ("hamkorlik" →
 /// "cooperation", "qachon" → "when"), inflected or not: "sohalarda" is
 /// "soha" (area) with a plural and a locative, "resurstary" is "resurs"
-/// with a plural and a possessive ([`turkic_stems`]).
+/// with a plural and a possessive (see `turkic_stems`).
 pub fn english_loanword(token: &str) -> Option<&'static str> {
     if let Some(english) = translate(LOANWORDS, token) {
         return Some(english);

@@ -12,7 +12,8 @@
 //!   (case, script quirks, Snowball stems, Korean particles, question words,
 //!   stop words); [`translit`] reads Russian typed in Latin letters back
 //!   into Cyrillic;
-//! - [`matcher`] ranks entries and decides answer / clarify / fallback;
+//! - [`matcher`] ranks entries and decides answer / clarify / fallback, by
+//!   the numbers in [`tuning`];
 //! - [`classify`] gives a second opinion from character n-grams, which
 //!   lets the matcher answer when both agree and decline what it has learned
 //!   is off-topic;
@@ -34,3 +35,4 @@ pub mod normalize;
 pub mod reply;
 pub mod texts;
 pub mod translit;
+pub mod tuning;
