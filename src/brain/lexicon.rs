@@ -16,7 +16,7 @@
 //! own statistics weigh them.
 //!
 //! The lists are sorted and unique (a test keeps them so); lookups go
-//! through hash sets built from them on first use ([`WordSet`]), since the
+//! through hash sets built from them on first use (`WordSet`), since the
 //! matcher asks about every word of every question.
 
 use std::sync::OnceLock;
@@ -1055,7 +1055,7 @@ const RUSSIAN_TRANSLIT_MARKERS: &[&str] = &[
 ];
 
 /// Is this lower-case ASCII word Russian typed in Latin letters (see
-/// [`RUSSIAN_TRANSLIT_MARKERS`])?
+/// `RUSSIAN_TRANSLIT_MARKERS`)?
 pub fn is_russian_translit_marker(word: &str) -> bool {
     RUSSIAN_TRANSLIT_MARKERS.binary_search(&word).is_ok()
 }

@@ -1443,16 +1443,6 @@ fn for_each_deletion(chars: &[char], buffer: &mut String, mut f: impl FnMut(&str
     }
 }
 
-/// The parts of a long message worth matching on their own: its sentences
-/// (split at sentence ends, semicolons, dashes and line breaks, with at least
-/// [`MIN_SENTENCE_TOKENS`] words), each also joined with the sentence before
-/// it, which often names the topic the question then asks about ("My
-/// supervisor mentioned the K-Silk Road. What does it aim to do?").
-///
-/// When some sentences end with a question mark, only the parts that end
-/// with one are kept: in "My grandfather was Koryo-saram… What does 'K-Silk
-/// Road' refer to?" the context sentence alone must not answer for the
-/// question.
 /// The questions of a long message with context around them ("I'm a tour
 /// guide in Samarkand and ... Does the strategy include exchange?"): its
 /// sentences that end in a question mark, joined, when the message has at
@@ -1479,6 +1469,16 @@ pub fn question_part(text: &str) -> Option<String> {
 /// question (the blind sets' long messages run 20-45 words).
 pub const LONG_MESSAGE_WORDS: usize = 15;
 
+/// The parts of a long message worth matching on their own: its sentences
+/// (split at sentence ends, semicolons, dashes and line breaks, with at least
+/// `MIN_SENTENCE_TOKENS` words), each also joined with the sentence before
+/// it, which often names the topic the question then asks about ("My
+/// supervisor mentioned the K-Silk Road. What does it aim to do?").
+///
+/// When some sentences end with a question mark, only the parts that end
+/// with one are kept: in "My grandfather was Koryo-saram… What does 'K-Silk
+/// Road' refer to?" the context sentence alone must not answer for the
+/// question.
 fn sentences(text: &str) -> Vec<&str> {
     let bounds: Vec<(usize, usize)> = text
         .split_inclusive([

@@ -115,7 +115,7 @@ pub fn is_plain_nfkc(c: char) -> bool {
 /// Calls `each` with every word of `text`, folded and padded (" word "), in
 /// order, repeats included: what [`word_ngrams`] reads. A word's n-grams
 /// depend on the word alone, so a caller may remember them by word (the
-/// library's classifier does, [`super::super::Classifier`]).
+/// library's classifier does, [`crate::classify::Classifier`]).
 ///
 /// Words are runs of letters and digits after NFKC, lower case and ё → е;
 /// each is read as " word " so that beginnings and ends are n-grams of their
