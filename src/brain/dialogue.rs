@@ -1220,16 +1220,38 @@ mod tests {
         ENGINE.get_or_init(|| Engine::embedded().unwrap())
     }
 
+    /// The built-in engine without its follow-up model: the rules alone.
+    fn rules_alone() -> &'static Engine {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        ENGINE.get_or_init(|| {
+            let kb = crate::kb::KnowledgeBase::embedded().unwrap();
+            let classifier = crate::classify::Classifier::for_kb(&kb);
+            Engine::with_models(kb, crate::matcher::TUNING, classifier, None)
+        })
+    }
+
     /// Runs a conversation, one message a minute; returns each reply.
     fn talk(lang: Lang, messages: &[&str]) -> Vec<Reply> {
+        talk_to(engine(), lang, messages)
+    }
+
+    /// [`talk`] with another engine.
+    fn talk_to(engine: &Engine, lang: Lang, messages: &[&str]) -> Vec<Reply> {
         let mut dialogue: Option<Dialogue> = None;
         let mut replies = Vec::new();
         for (minute, text) in messages.iter().enumerate() {
-            let turn = respond(engine(), dialogue.as_ref(), text, lang, minute as u64 * 60);
+            let turn = respond(engine, dialogue.as_ref(), text, lang, minute as u64 * 60);
             replies.push(turn.reply);
             dialogue = Some(turn.dialogue);
         }
         replies
+    }
+
+    /// The entry a reply answered with; `None` for "did you mean" or a fallback.
+    fn answered(reply: &Reply) -> Option<&str> {
+        (reply.outcome == Outcome::Answer)
+            .then_some(reply.intent.as_deref())
+            .flatten()
     }
 
     #[test]
@@ -1252,21 +1274,13 @@ mod tests {
                 "vision",
             ),
         ];
-        let kb = crate::kb::KnowledgeBase::embedded().unwrap();
-        let rules_alone = Engine::with_models(
-            kb.clone(),
-            crate::matcher::TUNING,
-            crate::classify::Classifier::for_kb(&kb),
-            None,
-        );
         for (lang, messages, expected) in cases {
             let replies = talk(lang, &messages);
             assert_eq!(replies[1].intent.as_deref(), Some(expected), "{messages:?}");
             assert_eq!(replies[1].outcome, Outcome::Answer, "{messages:?}");
             // The rules alone do not answer it: the model is what does.
-            let first = respond(&rules_alone, None, messages[0], lang, 0);
-            let second = respond(&rules_alone, Some(&first.dialogue), messages[1], lang, 60);
-            assert_ne!(second.reply.outcome, Outcome::Answer, "{messages:?}");
+            let replies = talk_to(rules_alone(), lang, &messages);
+            assert_ne!(replies[1].outcome, Outcome::Answer, "{messages:?}");
         }
     }
 
@@ -1275,26 +1289,16 @@ mod tests {
         // The tailored cooperation's examples ask why each country has its
         // own focus, so it is the neighbour of a country that answers "why?"
         // besides the state visits; the rules no longer need the model.
-        let kb = crate::kb::KnowledgeBase::embedded().unwrap();
-        let rules_alone = Engine::with_models(
-            kb.clone(),
-            crate::matcher::TUNING,
-            crate::classify::Classifier::for_kb(&kb),
-            None,
-        );
         for (lang, first, then) in [
             (Lang::En, "what will korea do with kazakhstan", "why?"),
             (Lang::Ko, "타지키스탄은 뭐 해?", "왜?"),
             (Lang::Ko, "한국은 키르기스스탄과 뭘 하나요?", "왜요?"),
         ] {
-            let opening = respond(&rules_alone, None, first, lang, 0);
-            let second = respond(&rules_alone, Some(&opening.dialogue), then, lang, 60);
-            let answered = (second.reply.outcome == Outcome::Answer)
-                .then_some(second.reply.intent.as_deref())
-                .flatten();
+            let alone = talk_to(rules_alone(), lang, &[first, then]);
+            let answer = answered(&alone[1]);
             assert!(
-                matches!(answered, None | Some("tailored-cooperation")),
-                "{then}: {answered:?}"
+                matches!(answer, None | Some("tailored-cooperation")),
+                "{then}: {answer:?}"
             );
             let with_model = talk(lang, &[first, then]);
             assert_eq!(
@@ -1446,12 +1450,10 @@ mod tests {
         ] {
             let replies = talk(lang, &[first, then]);
             assert_eq!(replies[0].intent.as_deref(), Some("kyrgyzstan"), "{lang}");
-            let answered = (replies[1].outcome == Outcome::Answer)
-                .then(|| replies[1].intent.as_deref())
-                .flatten();
+            let answer = answered(&replies[1]);
             assert!(
-                matches!(answered, None | Some("tailored-cooperation")),
-                "{lang}: {answered:?}"
+                matches!(answer, None | Some("tailored-cooperation")),
+                "{lang}: {answer:?}"
             );
         }
         // Where a neighbour does answer it, that is the answer: the Africa

@@ -548,21 +548,15 @@ mod tests {
             "what will korea do in kyrgyzstan",
             "and tajikistan, what is its focus?",
         ] {
-            let answer = answered(&engine, q);
             let named = engine
                 .match_words(q)
                 .candidates
                 .into_iter()
-                .find(|c| c.label_hit);
-            let named = named.map(|c| engine.kb().entry(c.entry).id.as_str());
-            if let Some(answer) = answer
-                && engine
-                    .kb()
-                    .entries()
-                    .iter()
-                    .any(|e| e.id == answer && e.kind == Kind::Country)
-            {
-                assert_eq!(Some(answer), named, "{q}");
+                .find(|c| c.label_hit)
+                .map(|c| c.entry);
+            let is_country = |&e: &EntryIdx| engine.kb().entry(e).kind == Kind::Country;
+            if let Some(country) = engine.match_intent(q).answer().filter(is_country) {
+                assert_eq!(Some(country), named, "{q}");
             }
         }
         assert_eq!(

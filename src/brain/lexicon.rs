@@ -1282,12 +1282,9 @@ pub fn english_loanword(token: &str) -> Option<&'static str> {
     if !token.is_ascii() || token.len() < MIN_TURKIC_STEM + 2 {
         return None;
     }
-    let mut found = None;
-    turkic_stems(token, &mut |stem| {
-        found = found.or_else(|| translate(LOANWORDS, stem));
-        found.is_some()
-    });
-    found
+    turkic_stems(token)
+        .filter(|stem| stem.len() < token.len())
+        .find_map(|stem| translate(LOANWORDS, stem))
 }
 
 /// The shortest stem a suffix may leave: three letters ("suv", "gaz", "pul").
@@ -1296,8 +1293,8 @@ const MIN_TURKIC_STEM: usize = 3;
 /// Uzbek and Kazakh case, plural and possessive endings in Latin letters,
 /// as typed and as [`crate::translit::turkic_to_latin`] spells Cyrillic.
 /// Both languages stack them in a fixed order (plural, possessive, case:
-/// "soha-lar-i-da"), so they are stripped from the end, one layer at a time.
-/// Sorted longest first within each layer, so "larda" goes before "da".
+/// "soha-lar-i-da"), so they are stripped from the end, one layer at a time;
+/// every ending of a layer that fits is tried, so their order is free.
 const TURKIC_CASE_ENDINGS: &[&str] = &[
     "dagi", "ning", "nyng", "dyng", "ding", "tyng", "ting", "dan", "den", "tan", "ten", "nan",
     "nen", "men", "ben", "pen", "nyn", "nin", "dyn", "din", "tyn", "tin", "nda", "nde", "ga", "ge",
@@ -1306,36 +1303,26 @@ const TURKIC_CASE_ENDINGS: &[&str] = &[
 const TURKIC_POSSESSIVE_ENDINGS: &[&str] = &["imiz", "ymyz", "si", "sy", "i", "y"];
 const TURKIC_PLURAL_ENDINGS: &[&str] = &["lar", "ler", "tar", "ter", "dar", "der"];
 
-/// Calls `each` with the stems `word` may have under Uzbek and Kazakh
-/// endings, most stripped last, until it returns `true`. Each layer is
-/// optional, so "resurstary" is tried as "resurstar" (possessive off) and
-/// then "resurs" (plural off too).
-fn turkic_stems(word: &str, each: &mut dyn FnMut(&str) -> bool) {
-    let strip = |w: &str, endings: &[&str]| -> Vec<usize> {
-        endings
-            .iter()
-            .filter(|e| w.len() >= e.len() + MIN_TURKIC_STEM && w.ends_with(*e))
-            .map(|e| w.len() - e.len())
-            .collect()
-    };
-    let mut after_case = vec![word.len()];
-    after_case.extend(strip(word, TURKIC_CASE_ENDINGS));
-    for &a in &after_case {
-        let w = &word[..a];
-        let mut after_possessive = vec![a];
-        after_possessive.extend(strip(w, TURKIC_POSSESSIVE_ENDINGS));
-        for &b in &after_possessive {
-            let w = &word[..b];
-            if b < word.len() && each(w) {
-                return;
-            }
-            for c in strip(w, TURKIC_PLURAL_ENDINGS) {
-                if each(&word[..c]) {
-                    return;
-                }
-            }
-        }
-    }
+/// `word` and the stems it may have under Uzbek and Kazakh endings, each
+/// layer optional: "resurstary" is tried as itself, as "resurstar"
+/// (possessive off) and as "resurs" (plural off too).
+fn turkic_stems(word: &str) -> impl Iterator<Item = &str> {
+    without_endings(word, TURKIC_CASE_ENDINGS)
+        .flat_map(|w| without_endings(w, TURKIC_POSSESSIVE_ENDINGS))
+        .flat_map(|w| without_endings(w, TURKIC_PLURAL_ENDINGS))
+}
+
+/// `word`, then `word` without each of `endings` it ends with, where that
+/// leaves at least [`MIN_TURKIC_STEM`] letters.
+fn without_endings<'w>(
+    word: &'w str,
+    endings: &'static [&'static str],
+) -> impl Iterator<Item = &'w str> {
+    let stems = endings
+        .iter()
+        .filter_map(move |e| word.strip_suffix(e))
+        .filter(|stem| stem.len() >= MIN_TURKIC_STEM);
+    std::iter::once(word).chain(stems)
 }
 
 /// The second column of a sorted two-column table, for its first.
