@@ -27,6 +27,11 @@
 //! markers into a polite fallback even when it also names a country.
 //!
 //! Every number that decides behaviour lives in [`Tuning`] ([`crate::tuning`]).
+//!
+//! The parts that need no index live in submodules: `decide` turns ranked
+//! candidates into an outcome, `sentences` cuts a message into the words and
+//! sentences that are read, and `typo` measures a mistyped word against a
+//! known one.
 
 use std::cell::RefCell;
 use std::ops::Range;
@@ -35,15 +40,23 @@ use std::sync::{Mutex, PoisonError};
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::kb::{EntryIdx, KnowledgeBase};
-use crate::lexicon::{
-    english_loanword, is_common_word, is_english_question_word, is_russian_translit_marker,
-    is_stop_word,
-};
-use crate::morph::{
-    Stemmers, is_hangul_syllable, is_particle, korean_stem, split_scripts, split_scripts_each,
-};
-use crate::normalize::{tokenize, tokenize_each};
+use crate::lexicon::{english_loanword, is_common_word, is_english_question_word, is_stop_word};
+use crate::morph::{Stemmers, is_hangul_syllable, is_particle, korean_stem};
+use crate::normalize::tokenize;
 pub use crate::tuning::{TUNING, Tuning};
+
+mod decide;
+mod sentences;
+mod typo;
+
+pub use decide::{
+    Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
+};
+pub use sentences::{LONG_MESSAGE_WORDS, question_part};
+use sentences::{
+    for_each_word, has_russian_translit_marker, rejoined, sentences, tokenize_all, words,
+};
+use typo::{for_each_deletion, max_edits, trigrams_of, typo_similarity};
 
 /// At most this many entries are taken from one token's posting list; only a
 /// query whose every word is common in a huge knowledge base reaches it.
@@ -82,69 +95,6 @@ pub fn asks_quantity(text: &str) -> bool {
 /// An entry answers a question word when at least this many of its example
 /// questions ask with it.
 const FACET_MIN_EXAMPLES: usize = 2;
-
-/// How many ranked candidates a match keeps.
-pub const MAX_CANDIDATES: usize = 10;
-/// How many "did you mean" choices are offered at most...
-pub const MAX_CHOICES: usize = 3;
-/// ...and at least, when the knowledge base has that many candidates.
-pub const MIN_CHOICES: usize = 2;
-
-/// The verdict on a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// Confident: answer with the best entry.
-    Answer,
-    /// Unsure: offer 2-3 choices.
-    Clarify,
-    /// Off-topic: say what the bot can answer.
-    Fallback,
-}
-
-/// One ranked entry.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Candidate {
-    pub entry: EntryIdx,
-    /// Confidence in `[0, 1]`.
-    pub score: f32,
-    /// The query contains one of the entry's labels (a name, an alias, or for
-    /// an off-topic entry a marker keyword) in full.
-    pub label_hit: bool,
-}
-
-/// The result of matching one query.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Match {
-    pub outcome: Outcome,
-    /// Best first, at most [`MAX_CANDIDATES`].
-    pub candidates: Vec<Candidate>,
-    /// The "did you mean" choices when the outcome is `Clarify`.
-    pub choices: Vec<Candidate>,
-    /// The off-topic entry that turned this into a fallback, if one did.
-    pub off_topic: Option<EntryIdx>,
-}
-
-impl Match {
-    /// The best answer candidate's score (not an off-topic entry's), or 0 when
-    /// nothing matched at all.
-    pub fn score(&self) -> f32 {
-        self.best().map_or(0.0, |c| c.score)
-    }
-
-    /// The answered entry, when the outcome is `Answer`.
-    pub fn answer(&self) -> Option<EntryIdx> {
-        (self.outcome == Outcome::Answer).then(|| self.candidates[0].entry)
-    }
-
-    /// The best candidate that is a real answer (not an off-topic entry).
-    pub fn best(&self) -> Option<Candidate> {
-        self.candidates
-            .iter()
-            .copied()
-            .find(|c| Some(c.entry) != self.off_topic)
-    }
-}
 
 /// How one word of a question was read (see [`Index::explain_words`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -351,24 +301,6 @@ impl Scratch {
             s.dirty = false;
             r
         })
-    }
-}
-
-fn trigrams_of(token: &str) -> Vec<[char; 3]> {
-    let padded: Vec<char> = std::iter::once('^')
-        .chain(token.chars())
-        .chain(std::iter::once('$'))
-        .collect();
-    padded.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
-}
-
-/// How many edits a word of this many characters may contain and still count.
-fn max_edits(chars: usize) -> usize {
-    match chars {
-        0..=3 => 0,
-        4..=5 => 1,
-        6..=10 => 2,
-        _ => 3,
     }
 }
 
@@ -1402,273 +1334,6 @@ impl Index {
     }
 }
 
-/// How similar a typed word is to a known word, if it is a plausible typo or
-/// truncation of it. Typos keep the first letter (or swap the first two):
-/// without that rule "score" would be a typo of "core".
-fn typo_similarity(typed: &[char], known: &str, allowed: usize, tuning: &Tuning) -> Option<f32> {
-    let known: Vec<char> = known.chars().collect();
-    let len = typed.len();
-    let same_start = typed.first() == known.first()
-        || (typed.len() > 1 && known.len() > 1 && typed[0] == known[1] && typed[1] == known[0]);
-    if !same_start {
-        return None;
-    }
-    if known.len().abs_diff(len) <= allowed {
-        let edits = strsim::generic_damerau_levenshtein(typed, &known);
-        if edits > allowed || edits == 0 {
-            return None;
-        }
-        Some(1.0 - edits as f32 / len.max(known.len()) as f32)
-    } else if len >= 5 && known.len() > len && known.starts_with(typed) {
-        Some(tuning.truncation_sim)
-    } else {
-        None
-    }
-}
-
-/// The token with each one of its characters deleted in turn.
-/// Index and query build the same neighbourhood; `buffer` is reused so the
-/// query side allocates nothing per variant.
-fn for_each_deletion(chars: &[char], buffer: &mut String, mut f: impl FnMut(&str)) {
-    for skip in 0..chars.len() {
-        buffer.clear();
-        buffer.extend(
-            chars
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| i != skip)
-                .map(|(_, c)| c),
-        );
-        f(buffer);
-    }
-}
-
-/// The questions of a long message with context around them ("I'm a tour
-/// guide in Samarkand and ... Does the strategy include exchange?"): its
-/// sentences that end in a question mark, joined, when the message has at
-/// least [`LONG_MESSAGE_WORDS`] words and a sentence that asks nothing.
-/// `None` for a short message, one with no question mark, or one that is all
-/// questions.
-pub fn question_part(text: &str) -> Option<String> {
-    if word_count(text) < LONG_MESSAGE_WORDS {
-        return None;
-    }
-    let pieces: Vec<&str> = text
-        .split_inclusive(['.', '!', '?', '？', ';', '\n', '\u{3002}'])
-        .filter(|s| word_count(s) > 0)
-        .collect();
-    let asks = |s: &&str| s.trim_end().ends_with(['?', '？']);
-    let questions: Vec<&str> = pieces.iter().copied().filter(asks).collect();
-    if questions.is_empty() || questions.len() == pieces.len() {
-        return None;
-    }
-    Some(questions.concat().trim().to_owned())
-}
-
-/// How many words make a message long enough to carry context besides its
-/// question (the blind sets' long messages run 20-45 words).
-pub const LONG_MESSAGE_WORDS: usize = 15;
-
-/// The parts of a long message worth matching on their own: its sentences
-/// (split at sentence ends, semicolons, dashes and line breaks, with at least
-/// `MIN_SENTENCE_TOKENS` words), each also joined with the sentence before
-/// it, which often names the topic the question then asks about ("My
-/// supervisor mentioned the K-Silk Road. What does it aim to do?").
-///
-/// When some sentences end with a question mark, only the parts that end
-/// with one are kept: in "My grandfather was Koryo-saram… What does 'K-Silk
-/// Road' refer to?" the context sentence alone must not answer for the
-/// question.
-fn sentences(text: &str) -> Vec<&str> {
-    let bounds: Vec<(usize, usize)> = text
-        .split_inclusive([
-            '.', '!', '?', '？', ';', '\n', '\u{2014}', '\u{2013}', '\u{3002}',
-        ])
-        .scan(0, |at, s| {
-            let start = *at;
-            *at += s.len();
-            Some((start, *at))
-        })
-        .filter(|&(a, b)| word_count(&text[a..b]) >= MIN_SENTENCE_TOKENS)
-        .collect();
-    let is_question = |end: usize| text[..end].trim_end().ends_with(['?', '？']);
-    let any_question = bounds.iter().any(|&(_, end)| is_question(end));
-    let mut parts = Vec::with_capacity(bounds.len() * 2);
-    for (i, &(start, end)) in bounds.iter().enumerate() {
-        if any_question && !is_question(end) {
-            continue;
-        }
-        parts.push(&text[start..end]);
-        if i > 0 {
-            parts.push(&text[bounds[i - 1].0..end]);
-        }
-    }
-    parts
-}
-
-/// A sentence shorter than this is not tried on its own.
-const MIN_SENTENCE_TOKENS: usize = 3;
-
-/// The words of a text as the index sees them: normalised tokens, split
-/// where Latin letters meet Hangul or Cyrillic ("ODA도" → "oda", "도").
-fn words(text: &str) -> Vec<String> {
-    split_scripts(tokenize(text))
-}
-
-/// Has the text a Latin word that is a Russian function word typed in Latin
-/// letters ([`crate::lexicon::is_russian_translit_marker`])? No allocation.
-fn has_russian_translit_marker(text: &str) -> bool {
-    const LONGEST: usize = 16;
-    let mut lower = [0u8; LONGEST];
-    text.as_bytes()
-        .split(|b| !b.is_ascii_alphabetic())
-        .filter(|w| (2..=LONGEST).contains(&w.len()))
-        .any(|w| {
-            let lower = &mut lower[..w.len()];
-            lower.copy_from_slice(w);
-            lower.make_ascii_lowercase();
-            // ASCII letters only, so always UTF-8.
-            std::str::from_utf8(lower).is_ok_and(is_russian_translit_marker)
-        })
-}
-
-/// [`words`] handed to `each` one by one, with no string allocated for
-/// each: how a question is read ([`Index::read`]) and its sentences counted.
-fn for_each_word(text: &str, mut each: impl FnMut(&str)) {
-    tokenize_each(text, |token| split_scripts_each(token, &mut each));
-}
-
-/// The words of a script reading joined back into one text, with a question
-/// mark when `text` had one (tokenising dropped it).
-fn rejoined(words: &[String], text: &str) -> String {
-    let mut out = words.join(" ");
-    if text.contains('?') {
-        out.push('?');
-    }
-    out
-}
-
-/// How many [`words`] a text has.
-fn word_count(text: &str) -> usize {
-    let mut count = 0;
-    for_each_word(text, |_| count += 1);
-    count
-}
-
-/// Tokenises a long text (an answer) without the query-length cap.
-fn tokenize_all(text: &str) -> Vec<String> {
-    text.split_inclusive(['.', '!', '?'])
-        .flat_map(words)
-        .collect()
-}
-
-/// Turns ranked candidates into an outcome, using only [`Tuning`].
-///
-/// `is_off_topic` marks entries that describe questions the bot does not
-/// answer: when one ranks first, or close enough to the first, it is a fallback.
-pub fn decide(
-    candidates: Vec<Candidate>,
-    tuning: &Tuning,
-    is_off_topic: impl Fn(EntryIdx) -> bool,
-) -> Match {
-    decide_with(candidates, tuning, is_off_topic, |_| true)
-}
-
-/// [`decide`], where only `suggestible` entries may be offered as "did you
-/// mean" choices. A "did you mean" offers two or three choices or none:
-/// small talk ("Hello") is no answer to a question, so when the best guess is
-/// small talk the outcome is a fallback; and one choice is no choice, so when
-/// the best guess is the only suggestible entry that matched at all, it is
-/// answered (measured on the seven single-question sets: 3 such questions,
-/// all 3 right), or declined when only its name matched.
-pub fn decide_with(
-    candidates: Vec<Candidate>,
-    tuning: &Tuning,
-    is_off_topic: impl Fn(EntryIdx) -> bool,
-    suggestible: impl Fn(EntryIdx) -> bool,
-) -> Match {
-    let best_any = candidates.first().map_or(0.0, |c| c.score);
-    let answers: Vec<Candidate> = candidates
-        .iter()
-        .copied()
-        .filter(|c| !is_off_topic(c.entry))
-        .collect();
-    let best = answers.first().map_or(0.0, |c| c.score);
-    let best_names_it = answers.first().is_some_and(|c| c.label_hit);
-    let off_topic = candidates
-        .iter()
-        .find(|c| is_off_topic(c.entry))
-        .filter(|c| {
-            (c.score >= tuning.clarify_min && c.score >= best_any * tuning.off_topic_ratio)
-                || (c.label_hit && !(best_names_it && best >= tuning.off_topic_override))
-        })
-        .map(|c| c.entry);
-    let second = answers.get(1).map_or(0.0, |c| c.score);
-    // Two close choices are no reason to ask when the question names one of
-    // them in full and not the other ("is tajikistan included": Tajikistan,
-    // not the list of countries, which mentions it too).
-    let named_winner = best_names_it && !answers.get(1).is_some_and(|c| c.label_hit);
-    let outcome = if off_topic.is_some() {
-        Outcome::Fallback
-    } else if best >= tuning.answer_min
-        && (best - second >= tuning.margin || second < tuning.clarify_min || named_winner)
-    {
-        Outcome::Answer
-    } else if best >= tuning.clarify_min {
-        Outcome::Clarify
-    } else {
-        Outcome::Fallback
-    };
-    // Two or three choices: those above `suggest_min`, topped up to two with
-    // the next best when only one is (a single "did you mean" is a guess).
-    let mut choices: Vec<Candidate> = Vec::new();
-    if outcome == Outcome::Clarify && answers.first().is_some_and(|c| suggestible(c.entry)) {
-        let offered: Vec<Candidate> = answers
-            .iter()
-            .copied()
-            .filter(|c| suggestible(c.entry))
-            .collect();
-        let strong = offered
-            .iter()
-            .take_while(|c| c.score >= tuning.suggest_min)
-            .count();
-        choices = offered
-            .into_iter()
-            .take(strong.clamp(MIN_CHOICES, MAX_CHOICES))
-            .collect();
-    }
-    // A single choice is no choice. When the best guess is the only entry
-    // that matched at all, nothing competes with it and it is the answer,
-    // unless all it matched is its name among words the knowledge base
-    // does not know ("O'zbekistonning aholisi qancha?", Uzbekistan's
-    // population): that is the shape of an off-topic question about a
-    // country, and the polite fallback is the safe reply.
-    let outcome = match (outcome, choices.first()) {
-        (Outcome::Clarify, Some(only)) if choices.len() == 1 => {
-            let named_only = only.label_hit;
-            choices.clear();
-            if named_only {
-                Outcome::Fallback
-            } else {
-                Outcome::Answer
-            }
-        }
-        (Outcome::Clarify, None) => Outcome::Fallback,
-        (outcome, _) => outcome,
-    };
-    // The answer, if any, is always the first candidate.
-    let mut candidates = candidates;
-    if outcome == Outcome::Answer {
-        candidates.retain(|c| !is_off_topic(c.entry));
-    }
-    Match {
-        outcome,
-        candidates,
-        choices,
-        off_topic,
-    }
-}
-
 /// Scores a query against every phrase with strsim, with no index: the baseline
 /// that the benchmarks compare the index against.
 pub fn naive_scan(kb: &KnowledgeBase, text: &str) -> Option<(EntryIdx, f64)> {
@@ -1694,39 +1359,6 @@ mod tests {
         let kb = KnowledgeBase::embedded().unwrap();
         let index = Index::build(&kb, &TUNING);
         (kb, index)
-    }
-
-    #[test]
-    fn the_question_part_of_a_long_message_is_its_questions_without_the_context() {
-        let long = "I'm a tour guide in Samarkand and lots of Korean groups come through \
-                    every season. Does the strategy include people-to-people exchange? \
-                    Thanks a lot!";
-        assert_eq!(
-            question_part(long).as_deref(),
-            Some("Does the strategy include people-to-people exchange?")
-        );
-        let two = "My boss asked me twice. Who announced it? And when was that exactly?";
-        assert_eq!(
-            question_part(&format!(
-                "{two} I need it for a report tomorrow morning, please."
-            ))
-            .as_deref(),
-            Some("Who announced it? And when was that exactly?")
-        );
-        // Short, without a question mark, or all questions: nothing to set apart.
-        assert_eq!(question_part("Hi. Who announced it?"), None);
-        assert_eq!(
-            question_part(
-                "I'm a journalist in Almaty and I would like to know who announced the strategy."
-            ),
-            None
-        );
-        assert_eq!(
-            question_part(
-                "Who announced the K-Silk Road strategy at the briefing? And when exactly did they announce it to the press?"
-            ),
-            None
-        );
     }
 
     #[test]
@@ -1870,211 +1502,6 @@ mod tests {
     }
 
     #[test]
-    fn close_runners_up_ask_instead_of_guessing() {
-        let m = decide(
-            vec![
-                Candidate {
-                    entry: 0,
-                    score: 0.8,
-                    label_hit: false,
-                },
-                Candidate {
-                    entry: 1,
-                    score: 0.79,
-                    label_hit: false,
-                },
-                Candidate {
-                    entry: 2,
-                    score: 0.1,
-                    label_hit: false,
-                },
-            ],
-            &TUNING,
-            |_| false,
-        );
-        assert_eq!(m.outcome, Outcome::Clarify);
-        assert_eq!(m.choices.len(), 2);
-        assert_eq!(m.answer(), None);
-    }
-
-    fn cand(entry: EntryIdx, score: f32) -> Candidate {
-        Candidate {
-            entry,
-            score,
-            label_hit: false,
-        }
-    }
-
-    #[test]
-    fn a_guess_with_no_competitor_at_all_is_answered_not_offered_alone() {
-        let middling = (TUNING.answer_min + TUNING.clarify_min) / 2.0;
-        let m = decide(vec![cand(3, middling)], &TUNING, |_| false);
-        assert_eq!(m.outcome, Outcome::Answer);
-        assert_eq!(m.answer(), Some(3));
-        assert!(m.choices.is_empty());
-        // Its name alone among unknown words is the shape of an off-topic
-        // question about it.
-        let named = Candidate {
-            label_hit: true,
-            ..cand(3, middling)
-        };
-        let m = decide(vec![named], &TUNING, |_| false);
-        assert_eq!(m.outcome, Outcome::Fallback);
-        assert!(m.choices.is_empty());
-    }
-
-    #[test]
-    fn small_talk_is_never_offered_as_a_choice() {
-        let middling = (TUNING.answer_min + TUNING.clarify_min) / 2.0;
-        let talk = |e: EntryIdx| e != 9;
-        let cands = vec![cand(0, middling), cand(9, middling - 0.01), cand(2, 0.2)];
-        let m = decide_with(cands, &TUNING, |_| false, talk);
-        assert_eq!(m.outcome, Outcome::Clarify);
-        let offered: Vec<EntryIdx> = m.choices.iter().map(|c| c.entry).collect();
-        assert_eq!(offered, vec![0, 2]);
-        // Small talk as the best guess is no reason to ask at all.
-        let m = decide_with(
-            vec![cand(9, middling), cand(0, middling - 0.01), cand(2, 0.2)],
-            &TUNING,
-            |_| false,
-            talk,
-        );
-        assert_eq!(m.outcome, Outcome::Fallback);
-        assert!(m.choices.is_empty());
-    }
-
-    #[test]
-    fn middling_confidence_asks_with_at_most_three_choices() {
-        let middling = (TUNING.answer_min + TUNING.clarify_min) / 2.0;
-        let cands = (0..5)
-            .map(|i| Candidate {
-                entry: i,
-                score: middling - i as f32 * 0.001,
-                label_hit: false,
-            })
-            .collect();
-        let m = decide(cands, &TUNING, |_| false);
-        assert_eq!(m.outcome, Outcome::Clarify);
-        assert_eq!(m.choices.len(), MAX_CHOICES);
-    }
-
-    #[test]
-    fn a_lone_strong_choice_is_topped_up_to_two() {
-        let m = decide(
-            vec![
-                Candidate {
-                    entry: 4,
-                    score: TUNING.clarify_min + 0.01,
-                    label_hit: false,
-                },
-                Candidate {
-                    entry: 5,
-                    score: TUNING.suggest_min / 2.0,
-                    label_hit: false,
-                },
-            ],
-            &TUNING,
-            |_| false,
-        );
-        assert_eq!(m.outcome, Outcome::Clarify);
-        let ids: Vec<usize> = m.choices.iter().map(|c| c.entry).collect();
-        assert_eq!(ids, [4, 5]);
-    }
-
-    #[test]
-    fn a_close_race_goes_to_the_entry_the_question_names() {
-        let cands = |named_first: bool, named_second: bool| {
-            vec![
-                Candidate {
-                    entry: 0,
-                    score: 0.8,
-                    label_hit: named_first,
-                },
-                Candidate {
-                    entry: 1,
-                    score: 0.79,
-                    label_hit: named_second,
-                },
-            ]
-        };
-        assert_eq!(
-            decide(cands(true, false), &TUNING, |_| false).answer(),
-            Some(0)
-        );
-        assert_eq!(
-            decide(cands(true, true), &TUNING, |_| false).outcome,
-            Outcome::Clarify
-        );
-        assert_eq!(
-            decide(cands(false, false), &TUNING, |_| false).outcome,
-            Outcome::Clarify
-        );
-    }
-
-    #[test]
-    fn clear_winner_answers_and_low_scores_fall_back() {
-        let win = decide(
-            vec![Candidate {
-                entry: 3,
-                score: 0.95,
-                label_hit: false,
-            }],
-            &TUNING,
-            |_| false,
-        );
-        assert_eq!(win.answer(), Some(3));
-        let low = decide(
-            vec![Candidate {
-                entry: 3,
-                score: TUNING.clarify_min - 0.01,
-                label_hit: false,
-            }],
-            &TUNING,
-            |_| false,
-        );
-        assert_eq!(low.outcome, Outcome::Fallback);
-        assert!(low.choices.is_empty());
-    }
-
-    #[test]
-    fn an_off_topic_entry_close_to_the_best_turns_it_into_a_fallback() {
-        let cands = vec![
-            Candidate {
-                entry: 0,
-                score: 0.9,
-                label_hit: false,
-            },
-            Candidate {
-                entry: 7,
-                score: 0.9 * TUNING.off_topic_ratio,
-                label_hit: false,
-            },
-        ];
-        let m = decide(cands.clone(), &TUNING, |e| e == 7);
-        assert_eq!(m.outcome, Outcome::Fallback);
-        assert_eq!(m.off_topic, Some(7));
-        assert_eq!(m.best().map(|c| c.entry), Some(0));
-        let far = decide(
-            vec![
-                cands[0],
-                Candidate {
-                    entry: 7,
-                    score: 0.3,
-                    label_hit: false,
-                },
-            ],
-            &TUNING,
-            |e| e == 7,
-        );
-        assert_eq!(far.answer(), Some(0));
-        assert_eq!(
-            far.candidates.len(),
-            1,
-            "off-topic entries are dropped from answers"
-        );
-    }
-
-    #[test]
     fn how_much_is_read_in_every_language_and_kept_out_of_single_questions() {
         for q in [
             "How much?",
@@ -2093,41 +1520,5 @@ mod tests {
         let figures = kb.find("figures").unwrap();
         assert_ne!(index.entry_facets(figures) & QUANTITY_FACET, 0);
         assert_eq!(index.facets_asked("how much?", &TUNING), QUANTITY_FACET);
-    }
-
-    #[test]
-    fn words_one_by_one_are_the_words_of_the_list() {
-        for text in [
-            "ODA도 Kyrgyzstan이랑은 K실크로드 4대 5개국",
-            "What does Korea's K-Silk Road mean for O'zbekiston?",
-            "Что Корея будет развивать с Казахстаном? 카자흐스탄과는",
-            "@bot /ask ﬁne Ｋａｚａｋｈ",
-            &"слово ".repeat(60),
-            "",
-        ] {
-            let mut each = Vec::new();
-            for_each_word(text, |w| each.push(w.to_owned()));
-            assert_eq!(each, words(text), "{text}");
-            assert_eq!(word_count(text), each.len());
-        }
-    }
-
-    #[test]
-    fn short_tokens_need_an_exact_match() {
-        assert_eq!(max_edits(3), 0);
-        assert_eq!(max_edits(5), 1);
-        assert_eq!(max_edits(10), 2);
-        assert_eq!(max_edits(13), 3);
-    }
-
-    #[test]
-    fn typos_keep_the_first_letter() {
-        let c = |s: &str| s.chars().collect::<Vec<_>>();
-        assert!(typo_similarity(&c("raod"), "road", 1, &TUNING).is_some());
-        assert!(typo_similarity(&c("pilars"), "pillars", 2, &TUNING).is_some());
-        assert!(typo_similarity(&c("yppe"), "type", 1, &TUNING).is_none());
-        assert!(typo_similarity(&c("score"), "core", 1, &TUNING).is_none());
-        assert!(typo_similarity(&c("game"), "name", 1, &TUNING).is_none());
-        assert!(typo_similarity(&c("infra"), "infrastructure", 1, &TUNING).is_some());
     }
 }
