@@ -37,7 +37,7 @@ use std::hash::Hash;
 use crate::engine::Engine;
 use crate::kb::{EntryIdx, Kind};
 use crate::lang::Lang;
-use crate::matcher::{self, Candidate, Match, Outcome, QUANTITY_FACET};
+use crate::matcher::{self, Candidate, Match, Outcome, QUANTITY_FACET, SPEAKER_FACET};
 use crate::reply::Reply;
 use crate::texts::{dialogue_texts, fill};
 
@@ -480,6 +480,12 @@ fn match_by_rules(
             .filter(|&e| e != topic && index.entry_facets(e) & asked != 0)
             .collect();
         let m = match answering.as_slice() {
+            // Who said it has one answer in a knowledge base drawn from one
+            // briefing: the entry that says who spoke, neighbour or not.
+            [] if asked == SPEAKER_FACET => match answering_anywhere(engine, asked).as_slice() {
+                [only] => answer_match(*only),
+                _ => no_answer(),
+            },
             [] => no_answer(),
             [only] => answer_match(*only),
             // Two or three parts of the topic answer it: ask which.
@@ -586,6 +592,14 @@ fn match_by_rules(
         Reading::InContext
     };
     (m, reading)
+}
+
+/// The entries that answer the `asked` facets anywhere in the knowledge base.
+fn answering_anywhere(engine: &Engine, asked: u8) -> Vec<EntryIdx> {
+    let index = engine.index();
+    (0..kb_len(engine))
+        .filter(|&e| index.entry_facets(e) & asked != 0 && !index.is_off_topic(e))
+        .collect()
 }
 
 fn kb_len(engine: &Engine) -> usize {
@@ -1410,6 +1424,41 @@ mod tests {
                 "{lang}: {then}"
             );
         }
+    }
+
+    #[test]
+    fn who_said_it_is_the_speaker_not_who_takes_part() {
+        // The summit's examples ask who takes part; "who said that?" asks who
+        // announced it, wherever the conversation is, by the rules alone.
+        for (lang, first, then) in [
+            (
+                Lang::En,
+                "tell me about the korea central asia summit",
+                "who said that?",
+            ),
+            (
+                Lang::Ru,
+                "расскажи про саммит корея центральная азия",
+                "а кто это сказал?",
+            ),
+            (
+                Lang::Ko,
+                "한-중앙아시아 정상회의 알려줘",
+                "그거 누가 발표했어?",
+            ),
+            (Lang::En, "what is the diplomatic frontline?", "who said so"),
+        ] {
+            let replies = talk_to(rules_alone(), lang, &[first, then]);
+            assert_ne!(intents(&replies)[0], Some("announcement"), "{first}");
+            assert_eq!(intents(&replies)[1], Some("announcement"), "{lang}: {then}");
+        }
+        // Who takes part is still the summit's own answer.
+        let replies = talk_to(
+            rules_alone(),
+            Lang::En,
+            &["tell me about the korea central asia summit", "who?"],
+        );
+        assert_eq!(intents(&replies)[1], Some("korea-central-asia-summit"));
     }
 
     #[test]

@@ -196,13 +196,19 @@ impl Inner {
     }
 
     fn record(&self, method: &str, body: &Value, outcome: Outcome) {
-        self.lock().calls.push(Call {
+        self.lock().record(method, body, outcome);
+        self.calls_tx.send_modify(|v| *v += 1);
+    }
+}
+
+impl State {
+    fn record(&mut self, method: &str, body: &Value, outcome: Outcome) {
+        self.calls.push(Call {
             method: method.to_owned(),
             body: body.clone(),
             outcome,
             at: Instant::now(),
         });
-        self.calls_tx.send_modify(|v| *v += 1);
     }
 }
 
@@ -718,10 +724,21 @@ async fn handle(
         }
         "setwebhook" => set_webhook(&inner, &body),
         "setmycommands" => set_my_commands(&body),
-        "sendmessage" => send_message(&inner, &body),
-        "editmessagetext" => edit_message_text(&inner, &body),
-        "answercallbackquery" => answer_callback_query(&inner, &body),
-        "answerinlinequery" => answer_inline_query(&inner, &body),
+        "sendmessage" | "editmessagetext" | "answercallbackquery" | "answerinlinequery" => {
+            // What a call changes and the call itself are recorded under one
+            // lock: a test that sees the message sent also sees its call.
+            let mut state = inner.lock();
+            let (response, outcome) = match method.as_str() {
+                "sendmessage" => send_message(&mut state, &body),
+                "editmessagetext" => edit_message_text(&mut state, &body),
+                "answercallbackquery" => answer_callback_query(&mut state, &body),
+                _ => answer_inline_query(&mut state, &body),
+            };
+            state.record(&method, &body, outcome);
+            drop(state);
+            inner.calls_tx.send_modify(|v| *v += 1);
+            return response;
+        }
         _ => reject(404, "Not Found"),
     };
     inner.record(&method, &body, outcome);
@@ -959,8 +976,7 @@ fn chat_id_of(body: &Value) -> Option<i64> {
     }
 }
 
-fn send_message(inner: &Inner, body: &Value) -> Executed {
-    let mut state = inner.lock();
+fn send_message(state: &mut State, body: &Value) -> Executed {
     let Some(chat_id) = chat_id_of(body) else {
         return bad_request("chat_id is empty");
     };
@@ -1018,8 +1034,7 @@ fn send_message(inner: &Inner, body: &Value) -> Executed {
     (ok(message), Outcome::Ok)
 }
 
-fn edit_message_text(inner: &Inner, body: &Value) -> Executed {
-    let state = inner.lock();
+fn edit_message_text(state: &mut State, body: &Value) -> Executed {
     let Some(chat_id) = chat_id_of(body) else {
         return bad_request("chat_id is empty");
     };
@@ -1054,9 +1069,9 @@ fn edit_message_text(inner: &Inner, body: &Value) -> Executed {
     (ok(message), Outcome::Ok)
 }
 
-fn answer_callback_query(inner: &Inner, body: &Value) -> Executed {
+fn answer_callback_query(state: &mut State, body: &Value) -> Executed {
     let id = body["callback_query_id"].as_str().unwrap_or("");
-    let mut state = inner.lock();
+
     if !state.open_queries.remove(id) {
         return bad_request("query is too old and response timeout expired or query ID is invalid");
     }
@@ -1070,9 +1085,9 @@ fn answer_callback_query(inner: &Inner, body: &Value) -> Executed {
     (ok(json!(true)), Outcome::Ok)
 }
 
-fn answer_inline_query(inner: &Inner, body: &Value) -> Executed {
+fn answer_inline_query(state: &mut State, body: &Value) -> Executed {
     let id = body["inline_query_id"].as_str().unwrap_or("");
-    let mut state = inner.lock();
+
     if !state.open_queries.contains(id) {
         return bad_request("query is too old and response timeout expired or query ID is invalid");
     }

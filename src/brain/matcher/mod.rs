@@ -92,6 +92,73 @@ pub fn asks_quantity(text: &str) -> bool {
         })
 }
 
+/// The facet bit of "who" ([`FACET_WORDS`]' third word).
+const WHO_FACET: u8 = 1 << 2;
+
+/// The facet bit of "who said it": who is the source of a statement, which
+/// in a follow-up is another question than "who takes part" ("who said
+/// that?" after the summit asks who announced it, not who attends). It
+/// replaces the "who" bit wherever it is asked, and like
+/// [`QUANTITY_FACET`] is kept for follow-ups.
+pub const SPEAKER_FACET: u8 = 1 << 5;
+
+/// Does the text ask who said, announced or stated something, in English,
+/// Russian, Korean or Uzbek Latin ("who said that?", "а кто это сказал?",
+/// "누가 발표했어?", "kim aytdi")? A question word and a verb of speech
+/// must both be there: "who takes part?" asks no speaker, and "what did
+/// he say?" asks what, not who.
+pub fn asks_speaker(text: &str) -> bool {
+    let words = tokenize(text);
+    let has = |who: &[&str], says: &dyn Fn(&str) -> bool| {
+        words.iter().any(|w| who.contains(&w.as_str())) && words.iter().any(|w| says(w))
+    };
+    let english = |w: &str| {
+        matches!(
+            w,
+            "said"
+                | "say"
+                | "says"
+                | "saying"
+                | "stated"
+                | "told"
+                | "spoke"
+                | "claimed"
+                | "declared"
+        ) || w.starts_with("announc")
+            || w.starts_with("mention")
+    };
+    let russian = |w: &str| {
+        [
+            "сказа",
+            "говор",
+            "заяв",
+            "объяв",
+            "анонс",
+            "рассказ",
+            "сообщ",
+            "озвучи",
+        ]
+        .iter()
+        .any(|stem| w.starts_with(stem))
+    };
+    let korean = |w: &str| {
+        [
+            "말했", "말한", "말함", "말하", "발표", "얘기", "언급", "밝혔", "밝힌",
+        ]
+        .iter()
+        .any(|stem| w.starts_with(stem))
+    };
+    let uzbek = |w: &str| {
+        ["aytdi", "aytgan", "e'lon", "elon", "dedi", "degan"]
+            .iter()
+            .any(|stem| w.starts_with(stem))
+    };
+    has(&["who", "whom"], &english)
+        || has(&["кто", "кем"], &russian)
+        || has(&["누가", "누구", "누구야", "누구예요", "누구에요"], &korean)
+        || has(&["kim"], &uzbek)
+}
+
 /// An entry answers a question word when at least this many of its example
 /// questions ask with it.
 const FACET_MIN_EXAMPLES: usize = 2;
@@ -502,6 +569,15 @@ impl Index {
             .map(|(entry, e)| {
                 let range = entry_phrases[entry].clone();
                 let examples = &phrase_tokens[range.start as usize..range.end as usize];
+                let asked_by_examples = |asks: fn(&str) -> bool, bit: u8| {
+                    let asking = e.examples.iter().filter(|q| asks(q)).count();
+                    if !e.examples.is_empty() && asking >= FACET_MIN_EXAMPLES.min(e.examples.len())
+                    {
+                        bit
+                    } else {
+                        0
+                    }
+                };
                 facet_tokens
                     .iter()
                     .filter(|(id, _)| {
@@ -512,14 +588,8 @@ impl Index {
                             >= FACET_MIN_EXAMPLES.min(e.examples.len())
                     })
                     .fold(0u8, |acc, (_, bit)| acc | bit)
-                    | if e.examples.iter().filter(|q| asks_quantity(q)).count()
-                        >= FACET_MIN_EXAMPLES.min(e.examples.len())
-                        && !e.examples.is_empty()
-                    {
-                        QUANTITY_FACET
-                    } else {
-                        0
-                    }
+                    | asked_by_examples(asks_quantity, QUANTITY_FACET)
+                    | asked_by_examples(asks_speaker, SPEAKER_FACET)
             })
             .collect();
         let phrase_tokens = phrase_tokens
@@ -1307,20 +1377,25 @@ impl Index {
         terms
     }
 
-    /// The facets (a bit per "when", "where", "who", "why", and
-    /// [`QUANTITY_FACET`]) the text asks.
+    /// The facets (a bit per "when", "where", "who", "why",
+    /// [`QUANTITY_FACET`] and [`SPEAKER_FACET`]) the text asks.
     pub fn facets_asked(&self, text: &str, tuning: &Tuning) -> u8 {
         let quantity = if asks_quantity(text) {
             QUANTITY_FACET
         } else {
             0
         };
-        words(text)
+        let asked = words(text)
             .iter()
             .map(|w| self.lookup(w, tuning))
             .flat_map(|q| q.matches.to_vec())
             .filter_map(|(id, _)| self.facet_tokens.iter().find(|(f, _)| *f == id))
-            .fold(quantity, |acc, (_, bit)| acc | bit)
+            .fold(quantity, |acc, (_, bit)| acc | bit);
+        if asks_speaker(text) {
+            asked & !WHO_FACET | SPEAKER_FACET
+        } else {
+            asked
+        }
     }
 
     /// The facets an entry's example questions ask (see [`Index::facets_asked`]).
@@ -1499,6 +1574,38 @@ mod tests {
             }
             assert!(ranked.iter().all(|c| (0.0..=1.0).contains(&c.score)));
         }
+    }
+
+    #[test]
+    fn who_said_it_needs_a_question_word_and_a_verb_of_speech() {
+        for q in [
+            "who said that?",
+            "who announced it",
+            "а кто это сказал?",
+            "кем было объявлено?",
+            "그거 누가 발표했어?",
+            "누가 그렇게 말했습니까?",
+            "buni kim aytdi?",
+        ] {
+            assert!(asks_speaker(q), "{q}");
+        }
+        for q in [
+            "who takes part?",
+            "what did he say?",
+            "кто участвует?",
+            "누가 참가해?",
+            "what did Kim say about it",
+        ] {
+            assert!(!asks_speaker(q), "{q}");
+        }
+        let (kb, index) = index();
+        let announcement = kb.find("announcement").unwrap();
+        let summit = kb.find("korea-central-asia-summit").unwrap();
+        assert_ne!(index.entry_facets(announcement) & SPEAKER_FACET, 0);
+        assert_eq!(index.entry_facets(summit) & SPEAKER_FACET, 0);
+        // The speaker replaces "who": it is not who takes part.
+        assert_eq!(index.facets_asked("who said that?", &TUNING), SPEAKER_FACET);
+        assert_eq!(index.facets_asked("who?", &TUNING), WHO_FACET);
     }
 
     #[test]
