@@ -872,7 +872,7 @@ impl Index {
     /// Scores every entry the query reaches, best first.
     pub fn rank(&self, text: &str, tuning: &Tuning) -> Vec<Candidate> {
         let query = self.read(text, tuning);
-        self.rank_tokens(&query, tuning)
+        self.rank_tokens_with(&query, &[], asks_speaker(text), tuning)
     }
 
     /// Like [`Index::rank`], and also scores `around` (the entries near a
@@ -881,7 +881,7 @@ impl Index {
     /// words of its own to bring its topic in.
     pub fn rank_around(&self, text: &str, around: &[EntryIdx], tuning: &Tuning) -> Vec<Candidate> {
         let query = self.read(text, tuning);
-        self.rank_tokens_with(&query, around, tuning)
+        self.rank_tokens_with(&query, around, asks_speaker(text), tuning)
     }
 
     /// How many words of `text` name a topic: known words that are neither
@@ -1058,14 +1058,12 @@ impl Index {
             .count()
     }
 
-    fn rank_tokens(&self, query: &[QueryToken], tuning: &Tuning) -> Vec<Candidate> {
-        self.rank_tokens_with(query, &[], tuning)
-    }
-
+    /// `speaker`: the text asks who said something ([`asks_speaker`]).
     fn rank_tokens_with(
         &self,
         query: &[QueryToken],
         around: &[EntryIdx],
+        speaker: bool,
         tuning: &Tuning,
     ) -> Vec<Candidate> {
         // Unknown words count together, sublinearly (see `unknown_exponent`).
@@ -1144,6 +1142,13 @@ impl Index {
             .flat_map(|q| &q.matches)
             .filter_map(|(id, _)| self.facet_tokens.iter().find(|(f, _)| f == id))
             .fold(0, |acc, (_, bit)| acc | bit);
+        // Who said something asks the speaker, not any "who": "who said
+        // that?" is not "who are you?" nor "who takes part?".
+        let asked = if speaker {
+            asked & !WHO_FACET | SPEAKER_FACET
+        } else {
+            asked
+        };
         if asked != 0 {
             for c in &mut ranked {
                 if self.entry_facets[c.entry] & asked == 0 && !self.off_topic[c.entry] {
@@ -1606,6 +1611,20 @@ mod tests {
         // The speaker replaces "who": it is not who takes part.
         assert_eq!(index.facets_asked("who said that?", &TUNING), SPEAKER_FACET);
         assert_eq!(index.facets_asked("who?", &TUNING), WHO_FACET);
+    }
+
+    #[test]
+    fn who_said_it_is_not_small_talk_about_the_bot() {
+        let (kb, index) = index();
+        let identity = kb.find("identity").unwrap();
+        for q in ["who said that?", "who said it", "누가 말했어?"] {
+            let ranked = index.rank(q, &TUNING);
+            let top = ranked.first().map(|c| c.entry);
+            assert_ne!(top, Some(identity), "{q}: {ranked:?}");
+        }
+        // "who are you" itself is still small talk.
+        let top = index.rank("who are you?", &TUNING).first().map(|c| c.entry);
+        assert_eq!(top, Some(identity));
     }
 
     #[test]
