@@ -53,6 +53,9 @@ const NEIGHBOUR_BOOST: f32 = 1.15;
 /// Factor on the score of the matches of the message together with the last
 /// topic's name: they are a reading of the message, not the message itself.
 const CONTEXT_FACTOR: f32 = 0.95;
+/// How many times the next entry's score the best must be for the topic's
+/// name to pick among the parts that answer a question word.
+const SAME_THING_MARGIN: f32 = 1.5;
 /// The least score a message must give an entry by itself for a reading
 /// with the last topic's name to answer with that entry.
 const OWN_SUPPORT_MIN: f32 = 0.1;
@@ -488,8 +491,14 @@ fn match_by_rules(
             },
             [] => no_answer(),
             [only] => answer_match(*only),
-            // Two or three parts of the topic answer it: ask which.
-            several => choose_among(several),
+            // Two or three parts of the topic answer it: the one that is
+            // the same thing as the topic ("where?" after the summit's date
+            // is the summit, not where the announcement was made), else ask
+            // which.
+            several => match same_thing(engine, topic, several) {
+                Some(entry) => answer_match(entry),
+                None => choose_among(several),
+            },
         };
         return (m, Reading::InContext);
     }
@@ -769,6 +778,25 @@ fn anchor_of(engine: &Engine, entry: EntryIdx) -> String {
         .filter(|w| !QUESTION.contains(&w.to_lowercase().as_str()))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Of `several` entries, the one the topic's own name names (a label of its
+/// own, not a fuzzy likeness) and reaches clearly best (by
+/// [`SAME_THING_MARGIN`]): "When the summit is held" names the summit, and
+/// not the announcement beside it. None when the name names none of them,
+/// or reaches two about as well.
+fn same_thing(engine: &Engine, topic: EntryIdx, several: &[EntryIdx]) -> Option<EntryIdx> {
+    let ranked = engine
+        .index()
+        .rank_around(&anchor_of(engine, topic), several, engine.tuning());
+    let mut scores = ranked
+        .iter()
+        .filter(|c| several.contains(&c.entry) && c.score > 0.0);
+    let best = scores.next().filter(|c| c.label_hit)?;
+    match scores.next() {
+        Some(second) if second.score * SAME_THING_MARGIN > best.score => None,
+        _ => Some(best.entry),
+    }
 }
 
 /// The last topic, the entries it relates to, and those that relate to it.
@@ -1424,6 +1452,46 @@ mod tests {
                 "{lang}: {then}"
             );
         }
+    }
+
+    #[test]
+    fn of_the_parts_that_answer_a_question_word_the_one_the_topic_names_is_answered() {
+        // After the summit's date, both the summit and the announcement
+        // answer "where?"; the date's name ("the summit") names one of them.
+        for (lang, first, then) in [
+            (Lang::En, "when is the korea-central asia summit?", "where?"),
+            (Lang::Ru, "когда саммит корея центральная азия", "а где?"),
+        ] {
+            let replies = talk_to(rules_alone(), lang, &[first, then]);
+            assert_eq!(
+                answered(&replies[0]),
+                Some("summit-date"),
+                "{lang}: {first}"
+            );
+            assert_eq!(
+                answered(&replies[1]),
+                Some("korea-central-asia-summit"),
+                "{lang}: {then}"
+            );
+        }
+        // Where the topic's name names none of them, the user still picks:
+        // "why?" after the partnership areas may be the imperialism worry or
+        // the tailored cooperation.
+        let replies = talk_to(
+            rules_alone(),
+            Lang::En,
+            &[
+                "what areas do central asian countries want to work with korea on",
+                "why?",
+            ],
+        );
+        assert_eq!(answered(&replies[0]), Some("partnership-areas"));
+        assert_eq!(
+            replies[1].outcome,
+            Outcome::Clarify,
+            "{:?}",
+            replies[1].intent
+        );
     }
 
     #[test]

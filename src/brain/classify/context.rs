@@ -43,6 +43,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-8.jsonl",
     "tests/data/dialogues-blind-9.jsonl",
     "tests/data/dialogues-blind-10.jsonl",
+    "tests/data/dialogues-blind-11.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {

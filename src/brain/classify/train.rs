@@ -158,6 +158,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-9.jsonl",
     "tests/data/blind-10.jsonl",
     "tests/data/blind-11.jsonl",
+    "tests/data/blind-12.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
