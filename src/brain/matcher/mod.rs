@@ -102,6 +102,41 @@ const WHO_FACET: u8 = 1 << 2;
 /// [`QUANTITY_FACET`] is kept for follow-ups.
 pub const SPEAKER_FACET: u8 = 1 << 5;
 
+/// Is the word a verb of speech ("said", "сказал", "말했어", "aytdi"), in
+/// English, Russian, Korean or Uzbek Latin?
+fn is_speech_verb(w: &str) -> bool {
+    const STEMS: &[&str] = &[
+        "announc",
+        "mention",
+        "сказа",
+        "говор",
+        "заяв",
+        "объяв",
+        "анонс",
+        "рассказ",
+        "сообщ",
+        "озвучи",
+        "упомин",
+        "упомя",
+        "말했",
+        "말한",
+        "말함",
+        "말하",
+        "발표",
+        "얘기",
+        "언급",
+        "밝혔",
+        "밝힌",
+    ];
+    matches!(
+        w,
+        "said" | "say" | "says" | "saying" | "stated" | "told" | "spoke" | "claimed" | "declared"
+    ) || STEMS
+        .iter()
+        .chain(UZBEK_SPEECH)
+        .any(|stem| w.starts_with(stem))
+}
+
 /// Does the text ask who said, announced or stated something, in English,
 /// Russian, Korean or Uzbek Latin ("who said that?", "а кто это сказал?",
 /// "누가 발표했어?", "kim aytdi")? A question word and a verb of speech
@@ -109,54 +144,80 @@ pub const SPEAKER_FACET: u8 = 1 << 5;
 /// he say?" asks what, not who.
 pub fn asks_speaker(text: &str) -> bool {
     let words = tokenize(text);
-    let has = |who: &[&str], says: &dyn Fn(&str) -> bool| {
-        words.iter().any(|w| who.contains(&w.as_str())) && words.iter().any(|w| says(w))
-    };
-    let english = |w: &str| {
-        matches!(
-            w,
-            "said"
-                | "say"
-                | "says"
-                | "saying"
-                | "stated"
-                | "told"
-                | "spoke"
-                | "claimed"
-                | "declared"
-        ) || w.starts_with("announc")
-            || w.starts_with("mention")
-    };
-    let russian = |w: &str| {
-        [
-            "сказа",
-            "говор",
-            "заяв",
-            "объяв",
-            "анонс",
-            "рассказ",
-            "сообщ",
-            "озвучи",
-        ]
-        .iter()
-        .any(|stem| w.starts_with(stem))
-    };
-    let korean = |w: &str| {
-        [
-            "말했", "말한", "말함", "말하", "발표", "얘기", "언급", "밝혔", "밝힌",
-        ]
-        .iter()
-        .any(|stem| w.starts_with(stem))
-    };
-    let uzbek = |w: &str| {
-        ["aytdi", "aytgan", "e'lon", "elon", "dedi", "degan"]
+    let who = words.iter().any(|w| is_speaker_word(w));
+    // "kim" is Uzbek "who" only beside an Uzbek verb: "what did Kim say?"
+    // asks what Kim Tae-hyo said.
+    let uzbek_who = words.iter().any(|w| w == "kim")
+        && words
             .iter()
-            .any(|stem| w.starts_with(stem))
-    };
-    has(&["who", "whom"], &english)
-        || has(&["кто", "кем"], &russian)
-        || has(&["누가", "누구", "누구야", "누구예요", "누구에요"], &korean)
-        || has(&["kim"], &uzbek)
+            .any(|w| UZBEK_SPEECH.iter().any(|stem| w.starts_with(stem)));
+    (who && words.iter().any(|w| is_speech_verb(w))) || uzbek_who
+}
+
+/// The Uzbek Latin verbs of speech, the only ones "kim" (who) asks with.
+const UZBEK_SPEECH: &[&str] = &["aytdi", "aytgan", "e'lon", "elon", "dedi", "degan"];
+
+fn is_speaker_word(w: &str) -> bool {
+    matches!(
+        w,
+        "who" | "whom" | "кто" | "кем" | "누가" | "누구" | "누구야" | "누구예요" | "누구에요"
+    )
+}
+
+/// The facet bit of "what did he say?": the words of a person, which an
+/// entry that quotes someone answers ("the vision" quotes Kim Tae-hyo). Like
+/// [`QUANTITY_FACET`] it is kept for follow-ups: alone, "what did the
+/// article say about uranium?" asks about uranium.
+pub const STATEMENT_FACET: u8 = 1 << 6;
+
+/// Is the word one of those [`asks_statement`] reads: a "what", a person
+/// pointed at, or a verb of speech? The rest of the message is what the
+/// statement is about.
+pub fn is_statement_word(w: &str) -> bool {
+    is_speech_verb(w) || is_what_word(w) || is_person_word(w)
+}
+
+fn is_what_word(w: &str) -> bool {
+    matches!(
+        w,
+        "what" | "else" | "что" | "чего" | "ещё" | "еще" | "nima" | "뭐" | "뭘" | "무슨" | "또"
+    ) || w.starts_with("뭐라")
+}
+
+fn is_person_word(w: &str) -> bool {
+    const KOREAN: &[&str] = &["그분", "그사람", "사람", "걔", "김태효", "차장", "관계자"];
+    matches!(
+        w,
+        "he" | "she"
+            | "they"
+            | "him"
+            | "kim"
+            | "official"
+            | "guy"
+            | "он"
+            | "она"
+            | "они"
+            | "ким"
+            | "чиновник"
+            | "представитель"
+            | "u"
+            | "ular"
+            | "그"
+    ) || KOREAN.iter().any(|p| w.starts_with(p))
+}
+
+/// Does the text ask what a person said ("what did he say?", "а что он
+/// сказал?", "그 사람이 뭐라고 했는데?", "u nima dedi?")? A "what", a person
+/// and a verb of speech must all be there ("뭐라고" is both a "what" and
+/// speech), and no "who": "who said it?" asks the speaker
+/// ([`asks_speaker`]), "what does the article say?" no person's words.
+pub fn asks_statement(text: &str) -> bool {
+    let words = tokenize(text);
+    let quoting = |w: &String| w.starts_with("뭐라");
+    words.iter().any(|w| is_what_word(w))
+        && words.iter().any(|w| is_person_word(w))
+        && words.iter().any(|w| is_speech_verb(w) || quoting(w))
+        && !asks_speaker(text)
 }
 
 /// An entry answers a question word when at least this many of its example
@@ -590,6 +651,7 @@ impl Index {
                     .fold(0u8, |acc, (_, bit)| acc | bit)
                     | asked_by_examples(asks_quantity, QUANTITY_FACET)
                     | asked_by_examples(asks_speaker, SPEAKER_FACET)
+                    | asked_by_examples(asks_statement, STATEMENT_FACET)
             })
             .collect();
         let phrase_tokens = phrase_tokens
@@ -1611,6 +1673,50 @@ mod tests {
         // The speaker replaces "who": it is not who takes part.
         assert_eq!(index.facets_asked("who said that?", &TUNING), SPEAKER_FACET);
         assert_eq!(index.facets_asked("who?", &TUNING), WHO_FACET);
+    }
+
+    #[test]
+    fn what_a_person_said_is_read_in_every_language_apart_from_who_said_it() {
+        for q in [
+            "what did he say?",
+            "What did Kim say the initiative seeks?",
+            "а что он сказал?",
+            "что ещё он говорил",
+            "그 사람이 뭐라고 했는데?",
+            "그분이 뭐라고 했어요?",
+            "u nima dedi?",
+        ] {
+            assert!(asks_statement(q), "{q}");
+        }
+        for q in [
+            // Who, not what.
+            "who said that?",
+            "누가 말했어?",
+            // No person's words: the article's.
+            "what does the article say about uranium?",
+            // No speech.
+            "what did he do there?",
+        ] {
+            assert!(!asks_statement(q), "{q}");
+        }
+        // "kim" is Uzbek "who" only beside an Uzbek verb.
+        assert!(asks_speaker("buni kim aytdi?"));
+        assert!(!asks_speaker("what did Kim say?"));
+        let (kb, index) = index();
+        let vision = kb.find("vision").unwrap();
+        let announcement = kb.find("announcement").unwrap();
+        assert_ne!(index.entry_facets(vision) & STATEMENT_FACET, 0);
+        assert_eq!(index.entry_facets(announcement) & STATEMENT_FACET, 0);
+        // Kept for follow-ups: it changes no single question's ranking.
+        assert_eq!(
+            index.rank("what did Kim say about the summit?", &TUNING),
+            index.rank_tokens_with(
+                &index.read("what did Kim say about the summit?", &TUNING),
+                &[],
+                false,
+                &TUNING
+            )
+        );
     }
 
     #[test]
