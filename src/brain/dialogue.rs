@@ -1964,7 +1964,7 @@ mod tests {
     fn more_after_a_reply_that_did_not_answer_asks_what_about() {
         let replies = talk(
             Lang::En,
-            &["what are the four pillars", "energy", "tell me more"],
+            &["what are the four pillars", "the blue ones", "tell me more"],
         );
         assert_ne!(replies[1].outcome, Outcome::Answer, "{:?}", replies[1]);
         assert_eq!(replies[2].body, dialogue_texts(Lang::En).more_no_topic);
