@@ -13,8 +13,9 @@
 //!     [`brain::translit`]: words,
 //!     stems, Korean particles, question words and stop words.
 //!   - [`brain::matcher`]: the token index and the scoring that ranks entries and
-//!     decides answer / clarify / fallback; all thresholds live in
-//!     [`brain::tuning`].
+//!     decides answer / clarify / fallback, and which part of a topic a
+//!     question asks (when, who said it, what he said); all thresholds live
+//!     in [`brain::tuning`].
 //!   - [`brain::classify`]: a character n-gram classifier, trained by
 //!     `build.rs` for the built-in knowledge base, whose second opinion
 //!     decides whether the matcher's best guess is answered, and its

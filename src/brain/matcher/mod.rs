@@ -28,10 +28,10 @@
 //!
 //! Every number that decides behaviour lives in [`Tuning`] ([`crate::tuning`]).
 //!
-//! The parts that need no index live in submodules: `decide` turns ranked
-//! candidates into an outcome, `sentences` cuts a message into the words and
-//! sentences that are read, and `typo` measures a mistyped word against a
-//! known one.
+//! The parts that need no index live in submodules: `asks` reads which part
+//! of a topic a question asks (its facets), `decide` turns ranked candidates
+//! into an outcome, `sentences` cuts a message into the words and sentences
+//! that are read, and `typo` measures a mistyped word against a known one.
 
 use std::cell::RefCell;
 use std::ops::Range;
@@ -42,13 +42,18 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::kb::{EntryIdx, KnowledgeBase};
 use crate::lexicon::{english_loanword, is_common_word, is_english_question_word, is_stop_word};
 use crate::morph::{Stemmers, is_hangul_syllable, is_particle, korean_stem};
-use crate::normalize::tokenize;
 pub use crate::tuning::{TUNING, Tuning};
 
+mod asks;
 mod decide;
 mod sentences;
 mod typo;
 
+use asks::{FACET_WORDS, WHO_FACET};
+pub use asks::{
+    QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, asks_quantity, asks_speaker, asks_statement,
+    is_statement_word,
+};
 pub use decide::{
     Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
 };
@@ -67,158 +72,6 @@ const MAX_SELECTIVE_DF: f32 = 64.0;
 
 /// A trigram in more known words than this is skipped in typo lookup.
 const MAX_TRIGRAM_POSTINGS: usize = 400;
-
-/// The question words that pick a part of a topic, as indexed (Russian and
-/// Korean ones are read as these, see [`crate::morph`]).
-const FACET_WORDS: [&str; 4] = ["when", "where", "who", "why"];
-/// The facet bit of "how much" / "how many" ("сколько", "얼마나"): kept
-/// for follow-ups ([`crate::dialogue`]), not applied to single questions,
-/// where "how" asks too many other things.
-pub const QUANTITY_FACET: u8 = 1 << 4;
-
-/// Does the text ask "how much" or "how many", in English, Russian, Korean
-/// or Uzbek/Kazakh Latin?
-pub fn asks_quantity(text: &str) -> bool {
-    let words = tokenize(text);
-    words
-        .windows(2)
-        .any(|w| w[0] == "how" && matches!(w[1].as_str(), "much" | "many"))
-        || words.iter().any(|w| {
-            w.starts_with("сколько")
-                || w.starts_with("얼마")
-                || w.starts_with('몇')
-                || w.starts_with("qancha")
-                || w.starts_with("qansha")
-        })
-}
-
-/// The facet bit of "who" ([`FACET_WORDS`]' third word).
-const WHO_FACET: u8 = 1 << 2;
-
-/// The facet bit of "who said it": who is the source of a statement, which
-/// in a follow-up is another question than "who takes part" ("who said
-/// that?" after the summit asks who announced it, not who attends). It
-/// replaces the "who" bit wherever it is asked, and like
-/// [`QUANTITY_FACET`] is kept for follow-ups.
-pub const SPEAKER_FACET: u8 = 1 << 5;
-
-/// Is the word a verb of speech ("said", "сказал", "말했어", "aytdi"), in
-/// English, Russian, Korean or Uzbek Latin?
-fn is_speech_verb(w: &str) -> bool {
-    const STEMS: &[&str] = &[
-        "announc",
-        "mention",
-        "сказа",
-        "говор",
-        "заяв",
-        "объяв",
-        "анонс",
-        "рассказ",
-        "сообщ",
-        "озвучи",
-        "упомин",
-        "упомя",
-        "말했",
-        "말한",
-        "말함",
-        "말하",
-        "발표",
-        "얘기",
-        "언급",
-        "밝혔",
-        "밝힌",
-    ];
-    matches!(
-        w,
-        "said" | "say" | "says" | "saying" | "stated" | "told" | "spoke" | "claimed" | "declared"
-    ) || STEMS
-        .iter()
-        .chain(UZBEK_SPEECH)
-        .any(|stem| w.starts_with(stem))
-}
-
-/// Does the text ask who said, announced or stated something, in English,
-/// Russian, Korean or Uzbek Latin ("who said that?", "а кто это сказал?",
-/// "누가 발표했어?", "kim aytdi")? A question word and a verb of speech
-/// must both be there: "who takes part?" asks no speaker, and "what did
-/// he say?" asks what, not who.
-pub fn asks_speaker(text: &str) -> bool {
-    let words = tokenize(text);
-    let who = words.iter().any(|w| is_speaker_word(w));
-    // "kim" is Uzbek "who" only beside an Uzbek verb: "what did Kim say?"
-    // asks what Kim Tae-hyo said.
-    let uzbek_who = words.iter().any(|w| w == "kim")
-        && words
-            .iter()
-            .any(|w| UZBEK_SPEECH.iter().any(|stem| w.starts_with(stem)));
-    (who && words.iter().any(|w| is_speech_verb(w))) || uzbek_who
-}
-
-/// The Uzbek Latin verbs of speech, the only ones "kim" (who) asks with.
-const UZBEK_SPEECH: &[&str] = &["aytdi", "aytgan", "e'lon", "elon", "dedi", "degan"];
-
-fn is_speaker_word(w: &str) -> bool {
-    matches!(
-        w,
-        "who" | "whom" | "кто" | "кем" | "누가" | "누구" | "누구야" | "누구예요" | "누구에요"
-    )
-}
-
-/// The facet bit of "what did he say?": the words of a person, which an
-/// entry that quotes someone answers ("the vision" quotes Kim Tae-hyo). Like
-/// [`QUANTITY_FACET`] it is kept for follow-ups: alone, "what did the
-/// article say about uranium?" asks about uranium.
-pub const STATEMENT_FACET: u8 = 1 << 6;
-
-/// Is the word one of those [`asks_statement`] reads: a "what", a person
-/// pointed at, or a verb of speech? The rest of the message is what the
-/// statement is about.
-pub fn is_statement_word(w: &str) -> bool {
-    is_speech_verb(w) || is_what_word(w) || is_person_word(w)
-}
-
-fn is_what_word(w: &str) -> bool {
-    matches!(
-        w,
-        "what" | "else" | "что" | "чего" | "ещё" | "еще" | "nima" | "뭐" | "뭘" | "무슨" | "또"
-    ) || w.starts_with("뭐라")
-}
-
-fn is_person_word(w: &str) -> bool {
-    const KOREAN: &[&str] = &["그분", "그사람", "사람", "걔", "김태효", "차장", "관계자"];
-    matches!(
-        w,
-        "he" | "she"
-            | "they"
-            | "him"
-            | "kim"
-            | "official"
-            | "guy"
-            | "он"
-            | "она"
-            | "они"
-            | "ким"
-            | "чиновник"
-            | "представитель"
-            | "u"
-            | "ular"
-            | "그"
-    ) || KOREAN.iter().any(|p| w.starts_with(p))
-}
-
-/// Does the text ask what a person said ("what did he say?", "а что он
-/// сказал?", "그 사람이 뭐라고 했는데?", "u nima dedi?")? A "what", a person
-/// and a verb of speech must all be there ("뭐라고" is both a "what" and
-/// speech), and no "who": "who said it?" asks the speaker
-/// ([`asks_speaker`]), "what does the article say?" no person's words.
-pub fn asks_statement(text: &str) -> bool {
-    let words = tokenize(text);
-    let quoting = |w: &String| w.starts_with("뭐라");
-    words.iter().any(|w| is_what_word(w))
-        && words.iter().any(|w| is_person_word(w))
-        && words.iter().any(|w| is_speech_verb(w) || quoting(w))
-        && !asks_speaker(text)
-}
 
 /// An entry answers a question word when at least this many of its example
 /// questions ask with it.
