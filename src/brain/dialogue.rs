@@ -500,10 +500,7 @@ fn match_by_rules(
             // the same thing as the topic ("where?" after the summit's date
             // is the summit, not where the announcement was made), else ask
             // which.
-            several => match same_thing(engine, topic, several) {
-                Some(entry) => answer_match(entry),
-                None => choose_among(several),
-            },
+            several => same_thing_or_ask(engine, topic, several),
         };
         return (m, Reading::InContext);
     }
@@ -828,9 +825,7 @@ fn statement_of_the_person_on_screen(
     match quoting.as_slice() {
         [] => None,
         [only] => Some(answer_match(*only)),
-        several => Some(
-            same_thing(engine, topic, several).map_or_else(|| choose_among(several), answer_match),
-        ),
+        several => Some(same_thing_or_ask(engine, topic, several)),
     }
 }
 
@@ -843,6 +838,12 @@ fn asks_else(text: &str) -> bool {
             "else" | "ещё" | "еще" | "또" | "yana" | "другое"
         )
     })
+}
+
+/// The one of `several` that is the same thing as the topic
+/// ([`same_thing`]), else a "did you mean" among them.
+fn same_thing_or_ask(engine: &Engine, topic: EntryIdx, several: &[EntryIdx]) -> Match {
+    same_thing(engine, topic, several).map_or_else(|| choose_among(several), answer_match)
 }
 
 /// Of `several` entries, the one the topic's own name names (a label of its

@@ -86,7 +86,11 @@ fn is_speech_verb(w: &str) -> bool {
 /// must both be there: "who takes part?" asks no speaker, and "what did
 /// he say?" asks what, not who.
 pub fn asks_speaker(text: &str) -> bool {
-    let words = tokenize(text);
+    speaker_asked_in(&tokenize(text))
+}
+
+/// [`asks_speaker`] over words already cut.
+fn speaker_asked_in(words: &[String]) -> bool {
     let who = words.iter().any(|w| is_speaker_word(w));
     // "kim" is Uzbek "who" only beside an Uzbek verb: "what did Kim say?"
     // asks what Kim Tae-hyo said.
@@ -160,5 +164,5 @@ pub fn asks_statement(text: &str) -> bool {
     words.iter().any(|w| is_what_word(w))
         && words.iter().any(|w| is_person_word(w))
         && words.iter().any(|w| is_speech_verb(w) || quoting(w))
-        && !asks_speaker(text)
+        && !speaker_asked_in(&words)
 }
