@@ -50,8 +50,9 @@ const GATES: [(&str, f64, f64, f64); 16] = [
     // First contact at 02e69d5: 91.0% in scope, 1.4% wrong (README); a dev
     // set since (97.6%, none wrong).
     ("blind-12.jsonl", 0.95, 0.97, 0.01),
-    // First contact at 0849d6b: 91.0% in scope, 2.9% wrong (README).
-    ("blind-13.jsonl", 0.90, 0.97, 0.03),
+    // First contact at 0849d6b: 91.0% in scope, 2.9% wrong (README); a dev
+    // set since (95.8%, 1.0% wrong).
+    ("blind-13.jsonl", 0.93, 0.97, 0.02),
 ];
 
 #[test]
@@ -282,8 +283,10 @@ fn follow_ups_in_blind_dialogue_set_11_keep_their_floor_and_wrong_answer_ceiling
 
 /// The twelfth blind set of dialogues, scored once at first contact at
 /// 0849d6b (78.2% of follow-ups right, 6.7% wrong, first turns 94%; see the
-/// README).
+/// README). A dev set since: the follow-up model learns from it (83.6%,
+/// 5.5% wrong, first turns 92%: one first turn lost to the retrained
+/// classifier).
 #[test]
 fn follow_ups_in_blind_dialogue_set_12_keep_their_floor_and_wrong_answer_ceiling() {
-    check_dialogues("dialogues-blind-12.jsonl", 0.78, 0.07, 0.93);
+    check_dialogues("dialogues-blind-12.jsonl", 0.82, 0.06, 0.90);
 }
