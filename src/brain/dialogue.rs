@@ -270,7 +270,15 @@ pub fn respond(
     next.touched = now;
     let read = engine.reading(text);
     let live_topic = live.as_ref().and_then(Dialogue::topic);
-    if is_more(text) || live_topic.is_some_and(|topic| asks_for_more(engine, topic, &read)) {
+    // "What else did he say?" after who said it asks for his words, which
+    // the statement rule finds near the topic; after a quote it asks for
+    // more of them, as any "what else" does.
+    let asks_speakers_words = live_topic.is_some_and(|topic| {
+        engine.index().entry_facets(topic) & STATEMENT_FACET == 0 && matcher::asks_statement(&read)
+    });
+    if !asks_speakers_words
+        && (is_more(text) || live_topic.is_some_and(|topic| asks_for_more(engine, topic, &read)))
+    {
         let topic = live
             .as_ref()
             .filter(|d| !d.unanswered)
@@ -1598,6 +1606,30 @@ mod tests {
         );
         assert_eq!(answered(&replies[0]), Some("imperialism"));
         assert_eq!(answered(&replies[1]), Some("demographics"));
+    }
+
+    #[test]
+    fn what_else_he_said_after_who_said_it_is_his_words_not_more_of_who() {
+        for (lang, then) in [
+            (Lang::En, "what else did he say about it"),
+            (Lang::Ru, "а что он ещё сказал?"),
+            (Lang::Ko, "그 사람 또 뭐라 했어?"),
+        ] {
+            let replies = talk_to(
+                rules_alone(),
+                lang,
+                &["who announced the k-silk road?", then],
+            );
+            assert_eq!(answered(&replies[0]), Some("announcement"));
+            assert_eq!(answered(&replies[1]), Some("vision"), "{lang}: {then}");
+        }
+        // A bare "more" after who said it is still more about him.
+        let replies = talk_to(
+            rules_alone(),
+            Lang::En,
+            &["who announced the k-silk road?", "tell me more"],
+        );
+        assert_eq!(answered(&replies[1]), Some("announcement"));
     }
 
     #[test]
