@@ -86,7 +86,17 @@ fn is_speech_verb(w: &str) -> bool {
 /// must both be there: "who takes part?" asks no speaker, and "what did
 /// he say?" asks what, not who.
 pub fn asks_speaker(text: &str) -> bool {
-    speaker_asked_in(&tokenize(text))
+    // Every question the matcher ranks is asked this, so its words are read
+    // one by one, with no string kept for each; the rule is
+    // [`speaker_asked_in`]'s.
+    let (mut who, mut verb, mut kim, mut uzbek_verb) = (false, false, false, false);
+    crate::normalize::tokenize_each(text, |w| {
+        who |= is_speaker_word(w);
+        verb |= is_speech_verb(w);
+        kim |= w == "kim";
+        uzbek_verb |= UZBEK_SPEECH.iter().any(|stem| w.starts_with(stem));
+    });
+    (who && verb) || (kim && uzbek_verb)
 }
 
 /// [`asks_speaker`] over words already cut.
@@ -165,4 +175,39 @@ pub fn asks_statement(text: &str) -> bool {
         && words.iter().any(|w| is_person_word(w))
         && words.iter().any(|w| is_speech_verb(w) || quoting(w))
         && !speaker_asked_in(&words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asking_the_speaker_reads_the_same_words_as_the_rule_over_cut_words() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+        let mut texts = vec![
+            "who said it?".to_owned(),
+            "what did Kim say?".to_owned(),
+            "buni kim aytdi?".to_owned(),
+            "WHO SAID THAT".to_owned(),
+            String::new(),
+        ];
+        for file in std::fs::read_dir(dir).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                texts.extend(text.lines().filter_map(|line| {
+                    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+                    Some(value["q"].as_str()?.to_owned())
+                }));
+            }
+        }
+        let mut asked = 0;
+        for text in &texts {
+            let cut = speaker_asked_in(&tokenize(text));
+            assert_eq!(asks_speaker(text), cut, "{text}");
+            asked += usize::from(cut);
+        }
+        // Both kinds of question are among them.
+        assert!(asked >= 4 && asked < texts.len() / 2, "{asked}");
+    }
 }
