@@ -379,6 +379,14 @@ fn match_by_rules(
     // the classifier's review comes in only where the message plainly names
     // a topic of its own (below).
     let alone = engine.match_words(text);
+    // The classifier reads the message at most once, however many of the
+    // rules below ask it.
+    let prediction = std::cell::OnceCell::new();
+    let predicted = || {
+        prediction
+            .get_or_init(|| engine.classifier().map(|c| c.predict(text)))
+            .as_ref()
+    };
     // Declined is declined: "how many people live there?" stays off-topic
     // (unless only a word of it looked off-topic and it points in the last
     // list: "the first one" is no "first lady").
@@ -398,9 +406,7 @@ fn match_by_rules(
         .iter()
         .any(|c| c.label_hit && !index.is_off_topic(c.entry));
     if names_a_topic {
-        let model_declines = engine
-            .classifier()
-            .is_some_and(|c| matches!(c.predict(text).best(), Some((None, _))));
+        let model_declines = predicted().is_some_and(|p| matches!(p.best(), Some((None, _))));
         if alone.off_topic.is_some() || model_declines {
             let declined = Match {
                 outcome: Outcome::Fallback,
@@ -439,12 +445,10 @@ fn match_by_rules(
     // wrong more often than the conversation). Never small talk: a follow-up is a
     // question about the topic ("what did that person say?" is no "who are
     // you?"), and small talk that names itself was answered above.
-    let classifier = engine.classifier();
-    if let Some(classifier) = classifier
-        .filter(|_| !bare_question && index.topic_words_beyond(&unpointed, Some(topic), tuning) > 0)
-    {
-        let prediction = classifier.predict(text);
-        let reviewed = crate::classify::second_opinion(alone.clone(), &prediction, tuning, |e| {
+    let own_topic_reading =
+        !bare_question && index.topic_words_beyond(&unpointed, Some(topic), tuning) > 0;
+    if own_topic_reading && let Some(prediction) = predicted() {
+        let reviewed = crate::classify::second_opinion(alone.clone(), prediction, tuning, |e| {
             index.is_off_topic(e)
         });
         let own = reviewed.answer().filter(|&e| {
