@@ -300,10 +300,11 @@ pub fn respond(
         };
     }
     let text = &*read;
-    let (m, reading) = match live_topic {
+    let (mut m, reading) = match live_topic {
         None => (engine.match_intent(text), Reading::Alone),
         Some(topic) => match_in_context(engine, live.as_ref().expect("a topic"), topic, text),
     };
+    m.about_now = matcher::asks_now(text);
 
     let reply = engine.render_reply(&m, lang);
     match m.answer() {
@@ -636,6 +637,7 @@ fn no_answer() -> Match {
         candidates: Vec::new(),
         choices: Vec::new(),
         off_topic: None,
+        about_now: false,
     }
 }
 
@@ -656,6 +658,7 @@ fn choose_among(entries: &[EntryIdx]) -> Match {
         choices: candidates.clone(),
         candidates,
         off_topic: None,
+        about_now: false,
     }
 }
 
@@ -670,6 +673,7 @@ fn answer_match(entry: EntryIdx) -> Match {
         }],
         choices: Vec::new(),
         off_topic: None,
+        about_now: false,
     }
 }
 

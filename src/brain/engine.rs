@@ -179,10 +179,12 @@ impl Engine {
         // Measured held out over the 16 single-question sets (2026-12-07):
         // +1 right, no wrong answer more; none of the dialogue sets' turns
         // changed.
-        match self.only_named(text, &m) {
+        let mut m = match self.only_named(text, &m) {
             Some(named) => answering_named(named, m),
             None => m,
-        }
+        };
+        m.about_now = matcher::asks_now(text);
+        m
     }
 
     /// The one entry a message names by a label, when the verdict is small
@@ -317,8 +319,12 @@ impl Engine {
     fn render_outcome(&self, m: &Match, lang: Lang) -> Reply {
         match m.outcome {
             Outcome::Answer => {
-                let mut reply = self.answer(m.candidates[0].entry, lang);
+                let entry = m.candidates[0].entry;
+                let mut reply = self.answer(entry, lang);
                 reply.score = m.score();
+                if m.about_now && self.tells_as_of_june_2024(entry) {
+                    reply.body = format!("{}\n\n{}", texts(lang).as_of_source, reply.body);
+                }
                 reply
             }
             Outcome::Clarify => {
@@ -363,11 +369,22 @@ impl Engine {
         }
     }
 
+    /// Does an answer of `entry` to a question about the present say first
+    /// that the source is from June 2024? Every fact does, but small talk
+    /// and an answer that opens with the source's date already (the
+    /// summit's status: "My source is a June 2024 article...") do not.
+    fn tells_as_of_june_2024(&self, entry: EntryIdx) -> bool {
+        let entry = self.kb.entry(entry);
+        entry.kind.is_factual() && !entry.answer.get(Lang::En).starts_with("My source")
+    }
+
     /// The cached rendering of the reply to `m`, unless it is a "did you
-    /// mean", whose choices vary from question to question.
+    /// mean", whose choices vary from question to question, or an answer
+    /// about the present, which opens with the source's date.
     fn rendered(&self, m: &Match, lang: Lang) -> Option<&Rendered> {
         let l = lang.index();
         Some(match m.outcome {
+            Outcome::Answer if m.about_now => return None,
             Outcome::Answer => {
                 let idx = m.candidates[0].entry;
                 self.plain.answers[idx][l].get_or_init(|| Rendered::new(self.answer(idx, lang)))
@@ -580,6 +597,7 @@ fn answering_named(named: Candidate, m: Match) -> Match {
         candidates,
         choices: Vec::new(),
         off_topic: None,
+        about_now: false,
     }
 }
 
@@ -597,6 +615,37 @@ mod tests {
             .match_intent(q)
             .answer()
             .map(|e| engine.kb().entry(e).id.as_str())
+    }
+
+    #[test]
+    fn a_question_about_the_present_is_answered_as_of_the_source_s_date() {
+        let engine = engine();
+        for (q, lang) in [
+            ("is yoon still president now?", Lang::En),
+            ("юн до сих пор президент?", Lang::Ru),
+            ("윤석열 아직도 대통령이야?", Lang::Ko),
+        ] {
+            let m = engine.match_intent(q);
+            assert_eq!(answered(&engine, q), Some("president-yoon"), "{q}");
+            let plain = engine.plain_reply(&m, lang);
+            let body = engine.render_reply(&m, lang).body;
+            assert!(body.starts_with(texts(lang).as_of_source), "{q}: {body}");
+            assert!(plain.contains(texts(lang).as_of_source), "{q}: {plain}");
+            // The fact follows, as it is answered without the question's "now".
+            let plain_answer = engine.render_reply(&engine.match_intent("president yoon"), lang);
+            assert!(body.ends_with(&plain_answer.body), "{q}: {body}");
+        }
+        // No note where the question is not about now, and no second one
+        // where the answer already opens with the source's date.
+        let who = engine.render_reply(&engine.match_intent("who is yoon"), Lang::En);
+        assert!(!who.body.contains(texts(Lang::En).as_of_source));
+        let status = engine.match_intent("has the summit happened yet? is it still planned?");
+        assert_eq!(
+            status.answer().map(|e| engine.kb().entry(e).id.as_str()),
+            Some("summit-status")
+        );
+        let body = engine.render_reply(&status, Lang::En).body;
+        assert!(!body.contains(texts(Lang::En).as_of_source), "{body}");
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub struct Texts {
     pub about_intro: &'static str,
     /// Before the list of facts the source does not give.
     pub not_given: &'static str,
+    /// Before an answer to a question about the present ("is he still
+    /// president?"): the source is from June 2024. An answer that already
+    /// opens with it (the summit's status) gets no second one.
+    pub as_of_source: &'static str,
     /// The label of the citation under an answer.
     pub source_label: &'static str,
     /// Label of follow-up topics under an answer.
@@ -138,6 +142,7 @@ static EN: Texts = Texts {
     about_title: "About this bot",
     about_intro: "I answer questions about {scope} from one source. I never make facts up: when the source is silent, I say so.",
     not_given: "It does not give:",
+    as_of_source: "My source is a June 2024 article, so it cannot tell me whether this is still so. As of June 2024:",
     source_label: "Source",
     related_label: "Related",
     topics_label: "Topics",
@@ -201,6 +206,7 @@ static RU: Texts = Texts {
     about_title: "Об этом боте",
     about_intro: "Моя тема — {scope}. Я отвечаю по одному источнику и никогда не выдумываю факты: если источник молчит, я так и говорю.",
     not_given: "Чего в нём нет:",
+    as_of_source: "Мой источник — статья июня 2024 года, поэтому я не могу сказать, так ли это сейчас. На июнь 2024 года:",
     source_label: "Источник",
     related_label: "По теме",
     topics_label: "Темы",
@@ -261,6 +267,7 @@ static KO: Texts = Texts {
     about_title: "이 봇에 대하여",
     about_intro: "제 주제는 {scope}입니다. 하나의 출처만을 바탕으로 답합니다. 사실을 지어내지 않으며, 출처에 없는 내용은 없다고 말씀드립니다.",
     not_given: "출처에 없는 내용:",
+    as_of_source: "제 출처는 2024년 6월 기사라서 지금도 그런지는 알 수 없습니다. 2024년 6월 기준으로는:",
     source_label: "출처",
     related_label: "관련 주제",
     topics_label: "주제",

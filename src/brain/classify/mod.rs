@@ -382,6 +382,7 @@ fn answering(chosen: Candidate, m: &Match) -> Match {
         candidates,
         choices: Vec::new(),
         off_topic: None,
+        about_now: false,
     }
 }
 
@@ -521,6 +522,7 @@ mod tests {
             candidates: vec![candidate(first), candidate(second)],
             choices: Vec::new(),
             off_topic: None,
+            about_now: false,
         }
     }
 

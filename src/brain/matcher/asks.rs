@@ -177,6 +177,44 @@ pub fn asks_statement(text: &str) -> bool {
         && !speaker_asked_in(&words)
 }
 
+/// Does the question ask about the present ("is yoon still president?",
+/// "а сейчас он президент?", "지금도 대통령이야?")? The source is from June
+/// 2024, and the reader may be years later: an answer to it says so. Only
+/// in a short question ([`NOW_MAX_WORDS`]): in a long message "now" and
+/// "still" are mostly the asker's own story ("I still read everything
+/// about the region", "and now I'm curious").
+pub fn asks_now(text: &str) -> bool {
+    let mut now = false;
+    let mut words = 0;
+    crate::normalize::tokenize_each(text, |w| {
+        words += 1;
+        now |= matches!(
+            w,
+            "still"
+                | "now"
+                | "currently"
+                | "anymore"
+                | "nowadays"
+                | "сейчас"
+                | "сих"
+                | "нынешний"
+                | "нынче"
+                | "прежнему"
+                | "hozir"
+                | "hozirgi"
+                | "hali"
+                | "qazir"
+                | "қазір"
+        ) || ["지금", "아직", "현재", "여전히"]
+            .iter()
+            .any(|p| w.starts_with(p));
+    });
+    now && words <= NOW_MAX_WORDS
+}
+
+/// The most words a question about the present has ([`asks_now`]).
+const NOW_MAX_WORDS: usize = 12;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +247,29 @@ mod tests {
         }
         // Both kinds of question are among them.
         assert!(asked >= 4 && asked < texts.len() / 2, "{asked}");
+    }
+
+    #[test]
+    fn a_question_about_the_present_is_told_apart_from_one_about_the_source() {
+        for q in [
+            "is yoon still president now?",
+            "юн до сих пор президент?",
+            "а сейчас он президент?",
+            "윤석열 아직도 대통령이야?",
+            "지금은 누가 대통령이에요?",
+            "Yoon hozir ham prezidentmi?",
+        ] {
+            assert!(asks_now(q), "{q}");
+        }
+        for q in [
+            "who is yoon",
+            "when is the summit?",
+            "что такое к-шелковый путь",
+            "윤석열 대통령은 누구야",
+            "tell me more",
+            "My late husband worked on the railways in Kazakhstan and I still read everything about the region. So why Central Asia?",
+        ] {
+            assert!(!asks_now(q), "{q}");
+        }
     }
 }

@@ -50,6 +50,9 @@ pub struct Match {
     pub choices: Vec<Candidate>,
     /// The off-topic entry that turned this into a fallback, if one did.
     pub off_topic: Option<EntryIdx>,
+    /// The question asks about the present ([`crate::matcher::asks_now`]):
+    /// an answer says that its source is from June 2024.
+    pub about_now: bool,
 }
 
 impl Match {
@@ -177,6 +180,7 @@ pub fn decide_with(
         candidates,
         choices,
         off_topic,
+        about_now: false,
     }
 }
 
