@@ -180,7 +180,7 @@ impl Engine {
         // +1 right, no wrong answer more; none of the dialogue sets' turns
         // changed.
         let mut m = match self.only_named(text, &m) {
-            Some(named) => answering_named(named, m),
+            Some(named) => classify::answering(named, &m),
             None => m,
         };
         m.about_now = matcher::asks_now(text);
@@ -586,19 +586,6 @@ fn example_in(entry: &Entry, lang: Lang) -> Option<&str> {
         .iter()
         .map(String::as_str)
         .find(|q| crate::lang::detect(q) == Some(lang))
-}
-
-/// `m` turned into an answer with the entry the message names.
-fn answering_named(named: Candidate, m: Match) -> Match {
-    let mut candidates = vec![named];
-    candidates.extend(m.candidates.into_iter().filter(|c| c.entry != named.entry));
-    Match {
-        outcome: Outcome::Answer,
-        candidates,
-        choices: Vec::new(),
-        off_topic: None,
-        about_now: false,
-    }
 }
 
 #[cfg(test)]

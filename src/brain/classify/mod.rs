@@ -369,7 +369,7 @@ pub fn second_opinion(
 
 /// `m` turned into an answer with `chosen`, the matcher's other candidates
 /// after it.
-fn answering(chosen: Candidate, m: &Match) -> Match {
+pub(crate) fn answering(chosen: Candidate, m: &Match) -> Match {
     let mut candidates = vec![chosen];
     candidates.extend(
         m.candidates
