@@ -300,11 +300,16 @@ pub fn respond(
         };
     }
     let text = &*read;
-    let (mut m, reading) = match live_topic {
+    let (m, reading) = match live_topic {
+        // The engine marks a question about the present itself.
         None => (engine.match_intent(text), Reading::Alone),
-        Some(topic) => match_in_context(engine, live.as_ref().expect("a topic"), topic, text),
+        Some(topic) => {
+            let (mut m, reading) =
+                match_in_context(engine, live.as_ref().expect("a topic"), topic, text);
+            m.about_now = m.outcome == Outcome::Answer && matcher::asks_now(text);
+            (m, reading)
+        }
     };
-    m.about_now = matcher::asks_now(text);
 
     let reply = engine.render_reply(&m, lang);
     match m.answer() {

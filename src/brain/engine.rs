@@ -183,7 +183,9 @@ impl Engine {
             Some(named) => classify::answering(named, &m),
             None => m,
         };
-        m.about_now = matcher::asks_now(text);
+        // Only an answer tells the source's date: a question that is not
+        // answered need not be read again.
+        m.about_now = m.outcome == Outcome::Answer && matcher::asks_now(text);
         m
     }
 

@@ -87,28 +87,41 @@ fn is_speech_verb(w: &str) -> bool {
 /// he say?" asks what, not who.
 pub fn asks_speaker(text: &str) -> bool {
     // Every question the matcher ranks is asked this, so its words are read
-    // one by one, with no string kept for each; the rule is
-    // [`speaker_asked_in`]'s.
-    let (mut who, mut verb, mut kim, mut uzbek_verb) = (false, false, false, false);
-    crate::normalize::tokenize_each(text, |w| {
-        who |= is_speaker_word(w);
-        verb |= is_speech_verb(w);
-        kim |= w == "kim";
-        uzbek_verb |= UZBEK_SPEECH.iter().any(|stem| w.starts_with(stem));
-    });
-    (who && verb) || (kim && uzbek_verb)
+    // one by one, with no string kept for each.
+    let mut seen = SpeakerWords::default();
+    crate::normalize::tokenize_each(text, |w| seen.read(w));
+    seen.ask_the_speaker()
 }
 
 /// [`asks_speaker`] over words already cut.
 fn speaker_asked_in(words: &[String]) -> bool {
-    let who = words.iter().any(|w| is_speaker_word(w));
-    // "kim" is Uzbek "who" only beside an Uzbek verb: "what did Kim say?"
-    // asks what Kim Tae-hyo said.
-    let uzbek_who = words.iter().any(|w| w == "kim")
-        && words
-            .iter()
-            .any(|w| UZBEK_SPEECH.iter().any(|stem| w.starts_with(stem)));
-    (who && words.iter().any(|w| is_speech_verb(w))) || uzbek_who
+    let mut seen = SpeakerWords::default();
+    words.iter().for_each(|w| seen.read(w));
+    seen.ask_the_speaker()
+}
+
+/// What [`asks_speaker`] has seen of a message's words so far.
+#[derive(Default)]
+struct SpeakerWords {
+    who: bool,
+    speech_verb: bool,
+    kim: bool,
+    uzbek_speech_verb: bool,
+}
+
+impl SpeakerWords {
+    fn read(&mut self, w: &str) {
+        self.who |= is_speaker_word(w);
+        self.speech_verb |= is_speech_verb(w);
+        self.kim |= w == "kim";
+        self.uzbek_speech_verb |= UZBEK_SPEECH.iter().any(|stem| w.starts_with(stem));
+    }
+
+    /// A "who" and a verb of speech; or "kim", which is Uzbek "who" only
+    /// beside an Uzbek verb ("what did Kim say?" asks what Kim Tae-hyo said).
+    fn ask_the_speaker(&self) -> bool {
+        (self.who && self.speech_verb) || (self.kim && self.uzbek_speech_verb)
+    }
 }
 
 /// The Uzbek Latin verbs of speech, the only ones "kim" (who) asks with.
