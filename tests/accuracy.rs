@@ -7,9 +7,9 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-12.jsonl` (210-220 each): more of the same
-//!   kind, the blind sets, which joined the dev sets after their
-//!   first-contact scores were recorded (`blind-12.jsonl` the latest).
+//! - `blind-1.jsonl` to `blind-14.jsonl` (210-220 each): more of the same
+//!   kind, the blind sets, which join the dev sets after their first-contact
+//!   scores are recorded (`blind-14.jsonl` the latest).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -31,7 +31,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 16] = [
+const GATES: [(&str, f64, f64, f64); 17] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -53,6 +53,9 @@ const GATES: [(&str, f64, f64, f64); 16] = [
     // First contact at 0849d6b: 91.0% in scope, 2.9% wrong (README); a dev
     // set since (95.8%, 1.0% wrong).
     ("blind-13.jsonl", 0.93, 0.97, 0.02),
+    // First contact at 12cc2da: 88.0% in scope, 95.5% declined, 2.9% wrong
+    // (README), gated at those figures before any change.
+    ("blind-14.jsonl", 0.87, 0.95, 0.03),
 ];
 
 #[test]
