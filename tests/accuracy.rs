@@ -293,3 +293,11 @@ fn follow_ups_in_blind_dialogue_set_11_keep_their_floor_and_wrong_answer_ceiling
 fn follow_ups_in_blind_dialogue_set_12_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-12.jsonl", 0.82, 0.06, 0.90);
 }
+
+/// The thirteenth blind set of dialogues, scored once at first contact at
+/// 12cc2da (80.6% of follow-ups right, 12.1% wrong, first turns 92%; see
+/// the README), gated at those figures before any change.
+#[test]
+fn follow_ups_in_blind_dialogue_set_13_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-13.jsonl", 0.80, 0.125, 0.92);
+}
