@@ -59,10 +59,15 @@ impl Stemmers {
             Some('\u{0400}'..='\u{04FF}') => self.russian.stem(token),
             Some(c) if is_hangul_syllable(c) => {
                 let stem = korean_stem(token);
-                // A one-syllable question word keeps its polite 요: the
-                // stemmer leaves two syllables ("왜요", "뭐요").
-                let polite = || english_question_word(stem.strip_suffix('요')?);
-                match english_question_word(stem).or_else(polite) {
+                // A question word keeps what the stemmer may not cut from so
+                // short a word: a polite 요 ("왜요", "뭐요") or a copula
+                // ("누구야", "어디예요", "뭐니"), which ask the same.
+                let ending = || {
+                    QUESTION_WORD_ENDINGS
+                        .iter()
+                        .find_map(|e| english_question_word(stem.strip_suffix(e)?))
+                };
+                match english_question_word(stem).or_else(ending) {
                     Some(english) => Cow::Borrowed(english),
                     None => Cow::Borrowed(stem),
                 }
@@ -289,6 +294,23 @@ pub fn is_particle(text: &str) -> bool {
 /// Fewer syllables than this never remain after stripping.
 const MIN_KOREAN_STEM: usize = 2;
 
+/// What follows a Korean question word without changing what it asks: the
+/// polite 요 and the copula, informal or polite ("누구야", "누구예요",
+/// "어디니", "뭐냐", "언제입니까").
+const QUESTION_WORD_ENDINGS: &[&str] = &[
+    "요",
+    "야",
+    "이야",
+    "예요",
+    "에요",
+    "이에요",
+    "니",
+    "냐",
+    "입니까",
+    "인가요",
+    "일까",
+];
+
 /// A Korean word without its particles and verb ending (see the module docs).
 pub fn korean_stem(token: &str) -> &str {
     let syllables = |s: &str| s.chars().count();
@@ -326,6 +348,11 @@ mod tests {
             ("what", "뭐요"),
             ("when", "언제요"),
             ("when", "когда"),
+            // With the copula, informal or polite.
+            ("who", "누구야"),
+            ("who", "누구예요"),
+            ("where", "어디니"),
+            ("when", "언제야"),
         ] {
             assert_eq!(stemmers.term(english), english);
             assert_eq!(stemmers.term(foreign), english);

@@ -45,6 +45,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-10.jsonl",
     "tests/data/dialogues-blind-11.jsonl",
     "tests/data/dialogues-blind-12.jsonl",
+    "tests/data/dialogues-blind-13.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {
