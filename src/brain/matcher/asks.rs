@@ -190,6 +190,42 @@ pub fn asks_statement(text: &str) -> bool {
         && !speaker_asked_in(&words)
 }
 
+/// Does the text ask what a person said or how he put it ("What did Kim
+/// Tae-hyo say the initiative aims for?", "김태효 1차장이 이 구상을 어떻게
+/// 설명했나요?", "как Ким описал цель?")? It is [`asks_statement`] with
+/// "how" beside "what" and describing beside speaking, and without the
+/// verbs of announcing: what he announced is the announcement itself, his
+/// words are what he said about it. A single question is asked this only
+/// when its answer would be who the person is ([`crate::engine`]), so the
+/// looser reading does not reach the entries' facets.
+pub fn asks_how_it_was_put(text: &str) -> bool {
+    const DESCRIBING: &[&str] = &[
+        "describ",
+        "explain",
+        "описа",
+        "описыв",
+        "объясн",
+        "охарактериз",
+        "설명",
+        "묘사",
+        "표현",
+    ];
+    const ANNOUNCING: &[&str] = &["announc", "объяв", "анонс", "발표", "e'lon", "elon"];
+    let words = tokenize(text);
+    let asks = |w: &String| {
+        is_what_word(w) || w.starts_with("뭐라") || matches!(w.as_str(), "how" | "как" | "어떻게")
+    };
+    let telling = |w: &String| {
+        is_speech_verb(w) || w.starts_with("뭐라") || DESCRIBING.iter().any(|d| w.starts_with(d))
+    };
+    let announcing = |w: &String| ANNOUNCING.iter().any(|a| w.starts_with(a));
+    words.iter().any(asks)
+        && words.iter().any(|w| is_person_word(w))
+        && words.iter().any(telling)
+        && !words.iter().any(announcing)
+        && !speaker_asked_in(&words)
+}
+
 /// Does the question ask about the present ("is yoon still president?",
 /// "а сейчас он президент?", "지금도 대통령이야?")? The source is from June
 /// 2024, and the reader may be years later: an answer to it says so. Only

@@ -51,8 +51,8 @@ mod typo;
 
 use asks::{FACET_WORDS, WHO_FACET};
 pub use asks::{
-    QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, asks_now, asks_quantity, asks_speaker,
-    asks_statement, is_statement_word,
+    QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, asks_how_it_was_put, asks_now, asks_quantity,
+    asks_speaker, asks_statement, is_statement_word,
 };
 pub use decide::{
     Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
@@ -1526,6 +1526,29 @@ mod tests {
         // The speaker replaces "who": it is not who takes part.
         assert_eq!(index.facets_asked("who said that?", &TUNING), SPEAKER_FACET);
         assert_eq!(index.facets_asked("who?", &TUNING), WHO_FACET);
+    }
+
+    #[test]
+    fn how_a_person_put_it_is_asked_with_how_or_describing_but_not_announcing() {
+        for q in [
+            "What did Kim Tae-hyo say the initiative is aiming for?",
+            "How did Kim describe the blueprint?",
+            "김태효 1차장이 브리핑에서 이 구상을 어떻게 설명했나요?",
+            "как Ким описал цель инициативы?",
+        ] {
+            assert!(asks_how_it_was_put(q), "{q}");
+        }
+        for q in [
+            // What he announced is the announcement.
+            "What did Kim Tae-hyo announce?",
+            "김태효 차장이 뭐라고 발표했어?",
+            // Who, not what.
+            "who said the initiative is a blueprint?",
+            // No person.
+            "how does the article describe the region?",
+        ] {
+            assert!(!asks_how_it_was_put(q), "{q}");
+        }
     }
 
     #[test]
