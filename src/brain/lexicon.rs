@@ -1102,6 +1102,26 @@ const QUESTION_WORDS: &[(&str, &str)] = &[
     ("왜", "why"),
 ];
 
+/// Chat shorthand for English words, as people type it on a phone ("how
+/// many ppl live there", "whos the official", "smth abt the summit"): read
+/// as the word it stands for, so that it weighs and matches as that word
+/// does instead of as an unknown word, which counts against a match. Only
+/// spellings no other language here uses ("u" is Uzbek "he"). Sorted by the
+/// first column.
+const CHAT_SHORTHAND: &[(&str, &str)] = &[
+    ("abt", "about"),
+    ("bout", "about"),
+    ("govt", "government"),
+    ("ppl", "people"),
+    ("rn", "now"),
+    ("smth", "something"),
+    ("sth", "something"),
+    ("tho", "though"),
+    ("thru", "through"),
+    ("wat", "what"),
+    ("whos", "who"),
+];
+
 /// Uzbek and Kazakh words in Latin script (after normalisation: no
 /// apostrophes or diacritics) with the English word for them. Central Asian
 /// users write these ("Koreya Qozog'iston bilan qaysi sohalarda hamkorlik
@@ -1333,6 +1353,12 @@ fn translate(table: &[(&str, &'static str)], token: &str) -> Option<&'static str
         .map(|i| table[i].1)
 }
 
+/// The English word a piece of chat shorthand stands for ("ppl" →
+/// "people", "whos" → "who").
+pub fn english_shorthand(token: &str) -> Option<&'static str> {
+    translate(CHAT_SHORTHAND, token)
+}
+
 /// The English question word a Russian or Korean one asks with ("когда" →
 /// "when", "언제" → "when"), so that question words weigh the same in every
 /// language.
@@ -1370,6 +1396,8 @@ mod tests {
         assert_sorted_unique(&words);
         let words: Vec<&str> = LOANWORDS.iter().map(|(w, _)| *w).collect();
         assert_sorted_unique(&words);
+        let words: Vec<&str> = CHAT_SHORTHAND.iter().map(|(w, _)| *w).collect();
+        assert_sorted_unique(&words);
     }
 
     #[test]
@@ -1380,6 +1408,9 @@ mod tests {
         assert_eq!(english_loanword("hamkorlik"), Some("cooperation"));
         assert_eq!(english_loanword("qachon"), Some("when"));
         assert_eq!(english_loanword("tashabbusining"), Some("initiative"));
+        assert_eq!(english_shorthand("ppl"), Some("people"));
+        assert_eq!(english_shorthand("whos"), Some("who"));
+        assert_eq!(english_shorthand("u"), None);
         assert!(is_english_marker("what") && is_english_marker("the"));
         assert!(!is_english_marker("kazakhstan") && !is_english_marker("bilan"));
     }

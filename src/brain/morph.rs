@@ -42,6 +42,9 @@ impl Stemmers {
 
     /// The indexed form of a normalised token.
     pub fn term<'a>(&self, token: &'a str) -> Cow<'a, str> {
+        if let Some(english) = crate::lexicon::english_shorthand(token) {
+            return self.term(english);
+        }
         if let Some(english) = english_question_word(token) {
             return Cow::Borrowed(english);
         }
