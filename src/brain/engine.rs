@@ -277,22 +277,29 @@ impl Engine {
         } else {
             whole
         };
-        if whole.outcome == Outcome::Answer || declined_by_words {
+        if whole.outcome == Outcome::Answer {
             return whole;
+        }
+        // A message its words declined stays declined, unless the decline is
+        // the asker's story's and not the question's (held out over the 17
+        // sets, 2026-12-07: +5 right, +1 wrong, half of a two-part question).
+        if declined_by_words {
+            return self.asked_past_the_story(text, &m, review).unwrap_or(whole);
         }
         // In a long message the personal context ("I'm a tour guide in
         // Samarkand, my grandfather was Koryo-saram") is words the model
         // learned from off-topic questions, and they outvote the question.
         // The model reads the question alone once more, and is heard only
-        // where it then agrees with the matcher, which still reads it all;
-        // a message its words declined stays declined. Measured held out
+        // where it then agrees with the matcher, which still reads it all.
+        // Measured held out
         // over eleven sets (2026-12-04): +10 right, +2 wrong, both a
         // neighbouring entry. Also measured and rejected, for adding wrong
         // answers faster than right ones: the question alone deciding
         // first (+10 right, +13 wrong), deciding whatever the matcher says
-        // (+11, +3), and undoing the matcher's decline when the question
-        // alone is not declined (+4, +5): the question often names its
-        // topic only in the context ("... said something about the
+        // (+11, +3), and undoing the matcher's decline whenever the question
+        // alone is not declined (+4, +5; hence `asked_past_the_story` asks
+        // for the same topic in both): the question often names its topic
+        // only in the context ("... said something about the
         // population. What exactly did he say?").
         match matcher::question_part(text) {
             Some(question) => {
@@ -306,6 +313,27 @@ impl Engine {
             }
             None => whole,
         }
+    }
+
+    /// A long message its words declined, answered by its question when the
+    /// question alone is not declined and the matcher reads the same topic
+    /// in both ("I'm a retired geography teacher from Bishkek … Is Kyrgyzstan
+    /// included in the new summit?": the asker's story has the off-topic
+    /// words, the question has none). The classifier reviews the question.
+    fn asked_past_the_story(
+        &self,
+        text: &str,
+        m: &Match,
+        review: impl Fn(Match, &str) -> Match,
+    ) -> Option<Match> {
+        let question = matcher::question_part(text)?;
+        let asked = self.match_words(&question);
+        let same_topic = asked.best().map(|c| c.entry) == m.best().map(|c| c.entry);
+        if asked.off_topic.is_some() || asked.outcome != Outcome::Answer || !same_topic {
+            return None;
+        }
+        let reviewed = review(asked, &question);
+        (reviewed.outcome == Outcome::Answer).then_some(reviewed)
     }
 
     /// The text as the matcher and the models read it: Russian typed in
@@ -669,6 +697,28 @@ mod tests {
         );
         let body = engine.render_reply(&status, Lang::En).body;
         assert!(!body.contains(texts(Lang::En).as_of_source), "{body}");
+    }
+
+    #[test]
+    fn off_topic_words_in_the_askers_story_do_not_decline_the_question() {
+        let engine = engine();
+        let q = "I'm a retired geography teacher from Bishkek, and my grandson asked me whether \
+                 our country is even part of this Korean plan or just the big neighbours. Is \
+                 Kyrgyzstan included in the new summit?";
+        // The whole message is declined by its words alone ...
+        assert!(engine.match_words(q).off_topic.is_some());
+        // ... but its question is not, and names the same topic.
+        assert_eq!(answered(&engine, q), Some("kyrgyzstan"));
+        // A question that is itself off-topic stays declined, whatever the
+        // story around it.
+        for q in [
+            "I'm a teacher in Bishkek and I follow the K-Silk Road news closely for my class. \
+             What's the weather like in Tashkent in June?",
+            "My family runs a small hotel in Almaty and we read about the K-Silk Road summit \
+             in the news. How many people live in Kazakhstan?",
+        ] {
+            assert_eq!(engine.match_intent(q).outcome, Outcome::Fallback, "{q}");
+        }
     }
 
     #[test]
