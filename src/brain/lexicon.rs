@@ -1356,8 +1356,16 @@ fn translate(table: &[(&str, &'static str)], token: &str) -> Option<&'static str
 /// The English word a piece of chat shorthand stands for ("ppl" →
 /// "people", "whos" → "who").
 pub fn english_shorthand(token: &str) -> Option<&'static str> {
+    // Every word of every message is asked: most are longer than any
+    // shorthand, and need no search.
+    if token.len() > SHORTHAND_MAX_LEN {
+        return None;
+    }
     translate(CHAT_SHORTHAND, token)
 }
+
+/// The longest shorthand in [`CHAT_SHORTHAND`], in bytes.
+const SHORTHAND_MAX_LEN: usize = 4;
 
 /// The English question word a Russian or Korean one asks with ("когда" →
 /// "when", "언제" → "when"), so that question words weigh the same in every
@@ -1398,6 +1406,7 @@ mod tests {
         assert_sorted_unique(&words);
         let words: Vec<&str> = CHAT_SHORTHAND.iter().map(|(w, _)| *w).collect();
         assert_sorted_unique(&words);
+        assert!(words.iter().all(|w| w.len() <= SHORTHAND_MAX_LEN));
     }
 
     #[test]
