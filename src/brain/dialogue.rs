@@ -471,14 +471,27 @@ fn match_by_rules(
     if let Some(entry) = pointed_in_list(engine, dialogue, topic, text) {
         return (answer_match(entry), Reading::InContext);
     }
-    let around = neighbourhood(engine, topic);
-    if let Some(m) = statement_of_the_person_on_screen(engine, topic, &around, &unpointed) {
-        return (m, Reading::InContext);
-    }
     // The question words asked, and the entries that answer them anywhere
     // in the knowledge base: "why?" after the state visits may be answered
     // by "why Central Asia", which is no neighbour of theirs.
     let asked = index.facets_asked(text, tuning);
+    // "Who said that?" after a quote whose speaker the source leaves
+    // unnamed ("a senior official"): the quote again, saying first that he
+    // is not named. The entry that says who spoke names someone else (the
+    // announcement is Kim Tae-hyo's), and to answer with it is to name the
+    // wrong man.
+    if asked == SPEAKER_FACET
+        && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
+        && engine.quotes_unnamed_speaker(topic)
+    {
+        let mut m = answer_match(topic);
+        m.unnamed_speaker = true;
+        return (m, Reading::InContext);
+    }
+    let around = neighbourhood(engine, topic);
+    if let Some(m) = statement_of_the_person_on_screen(engine, topic, &around, &unpointed) {
+        return (m, Reading::InContext);
+    }
     // A bare question word ("how much?", "where?") asks that part of the
     // topic: when exactly one of its neighbours answers that question word,
     // that is the answer. Bare means no word beyond the topic's own, and no
@@ -643,6 +656,7 @@ fn no_answer() -> Match {
         choices: Vec::new(),
         off_topic: None,
         about_now: false,
+        unnamed_speaker: false,
     }
 }
 
@@ -664,6 +678,7 @@ fn choose_among(entries: &[EntryIdx]) -> Match {
         candidates,
         off_topic: None,
         about_now: false,
+        unnamed_speaker: false,
     }
 }
 
@@ -679,6 +694,7 @@ fn answer_match(entry: EntryIdx) -> Match {
         choices: Vec::new(),
         off_topic: None,
         about_now: false,
+        unnamed_speaker: false,
     }
 }
 
@@ -1643,6 +1659,69 @@ mod tests {
             &["who announced the k-silk road?", "tell me more"],
         );
         assert_eq!(answered(&replies[1]), Some("announcement"));
+    }
+
+    #[test]
+    fn who_said_an_unnamed_officials_words_is_the_quote_saying_he_is_not_named() {
+        // The announcement names Kim Tae-hyo, who did not say these words:
+        // the quote is answered again, after saying its speaker is unnamed.
+        for (lang, first, then) in [
+            (
+                Lang::En,
+                "what did the official say about imperialism",
+                "who said that?",
+            ),
+            (
+                Lang::Ru,
+                "что чиновник сказал про империализм?",
+                "кто это сказал?",
+            ),
+            (
+                Lang::Ko,
+                "관계자가 인구에 대해 뭐라고 했나요?",
+                "그거 누가 말했어?",
+            ),
+        ] {
+            let replies = talk_to(rules_alone(), lang, &[first, then]);
+            let note = crate::texts::texts(lang).speaker_unnamed;
+            assert!(
+                matches!(intents(&replies)[0], Some("imperialism" | "demographics")),
+                "{first}"
+            );
+            assert_eq!(intents(&replies)[1], intents(&replies)[0], "{lang}: {then}");
+            assert!(
+                replies[1].body.starts_with(note),
+                "{lang}: {}",
+                replies[1].body
+            );
+            assert!(!replies[0].body.contains(note), "{lang}");
+        }
+        // A quote whose answer names its speaker is answered with who he is.
+        let replies = talk_to(
+            rules_alone(),
+            Lang::En,
+            &["what is the vision of the initiative?", "who said that?"],
+        );
+        assert_eq!(intents(&replies), [Some("vision"), Some("announcement")]);
+        assert!(
+            !replies[1]
+                .body
+                .contains(crate::texts::texts(Lang::En).speaker_unnamed)
+        );
+    }
+
+    #[test]
+    fn a_quote_names_its_speaker_when_its_answer_names_the_speaker_entry() {
+        let engine = engine();
+        let unnamed = |id: &str| engine.quotes_unnamed_speaker(engine.kb().find(id).unwrap());
+        for id in ["demographics", "imperialism"] {
+            assert!(unnamed(id), "{id}");
+        }
+        // The vision quotes Kim Tae-hyo by name; the announcement and the
+        // summit quote no one.
+        for id in ["vision", "announcement", "korea-central-asia-summit"] {
+            assert!(!unnamed(id), "{id}");
+        }
     }
 
     #[test]

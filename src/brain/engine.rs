@@ -191,6 +191,10 @@ impl Engine {
         // Only an answer tells the source's date: a question that is not
         // answered need not be read again.
         m.about_now = m.outcome == Outcome::Answer && matcher::asks_now(text);
+        m.unnamed_speaker = m.answer().is_some_and(|e| {
+            self.quotes_unnamed_speaker(e)
+                && self.index.facets_asked(text, &self.tuning) & matcher::SPEAKER_FACET != 0
+        });
         m
     }
 
@@ -257,6 +261,28 @@ impl Engine {
                     && !self.index.is_off_topic(c.entry)
             })
             .copied()
+    }
+
+    /// Does `entry` quote someone the source leaves unnamed? It quotes
+    /// ([`matcher::STATEMENT_FACET`]), and its English answer names no label of an entry
+    /// that says who spoke ([`matcher::SPEAKER_FACET`]): the vision ("…," Kim Tae-hyo
+    /// said) names its speaker, the demographics ("…," a senior official at the
+    /// presidential office said) do not.
+    pub fn quotes_unnamed_speaker(&self, entry: EntryIdx) -> bool {
+        let index = &self.index;
+        if index.entry_facets(entry) & matcher::STATEMENT_FACET == 0 {
+            return false;
+        }
+        let words = |text: &str| format!(" {} ", crate::normalize::tokenize(text).join(" "));
+        let answer = words(self.kb.entry(entry).answer.get(Lang::En));
+        let names_a_speaker = (0..self.kb.entries().len())
+            .filter(|&e| e != entry && index.entry_facets(e) & matcher::SPEAKER_FACET != 0)
+            .flat_map(|e| self.kb.entry(e).labels())
+            .any(|label| {
+                let label = words(label);
+                label.trim().len() >= 3 && answer.contains(&label)
+            });
+        !names_a_speaker
     }
 
     /// The matcher's verdict reviewed by the classifier.
@@ -386,6 +412,9 @@ impl Engine {
                 let entry = m.candidates[0].entry;
                 let mut reply = self.answer(entry, lang);
                 reply.score = m.score();
+                if m.unnamed_speaker {
+                    reply.body = format!("{}\n\n{}", texts(lang).speaker_unnamed, reply.body);
+                }
                 if m.about_now && self.tells_as_of_june_2024(entry) {
                     reply.body = format!("{}\n\n{}", texts(lang).as_of_source, reply.body);
                 }
@@ -444,11 +473,11 @@ impl Engine {
 
     /// The cached rendering of the reply to `m`, unless it is a "did you
     /// mean", whose choices vary from question to question, or an answer
-    /// about the present, which opens with the source's date.
+    /// that opens with a note (the source's date, an unnamed speaker).
     fn rendered(&self, m: &Match, lang: Lang) -> Option<&Rendered> {
         let l = lang.index();
         Some(match m.outcome {
-            Outcome::Answer if m.about_now => return None,
+            Outcome::Answer if m.about_now || m.unnamed_speaker => return None,
             Outcome::Answer => {
                 let idx = m.candidates[0].entry;
                 self.plain.answers[idx][l].get_or_init(|| Rendered::new(self.answer(idx, lang)))
@@ -666,6 +695,37 @@ mod tests {
             .match_intent(q)
             .answer()
             .map(|e| engine.kb().entry(e).id.as_str())
+    }
+
+    #[test]
+    fn asked_who_said_an_unnamed_officials_words_the_answer_says_he_is_not_named() {
+        let engine = engine();
+        for (q, lang, id) in [
+            (
+                "Who said the region has a young and dynamic demographic structure?",
+                Lang::En,
+                "demographics",
+            ),
+            (
+                "кто сказал про новую форму империализма?",
+                Lang::Ru,
+                "imperialism",
+            ),
+            (
+                "새로운 형태의 제국주의라고 말한 사람은 누구예요?",
+                Lang::Ko,
+                "imperialism",
+            ),
+        ] {
+            let m = engine.match_intent(q);
+            assert_eq!(answered(&engine, q), Some(id), "{q}");
+            let note = texts(lang).speaker_unnamed;
+            assert!(engine.render_reply(&m, lang).body.starts_with(note), "{q}");
+            assert!(engine.plain_reply(&m, lang).contains(note), "{q}");
+        }
+        // Asked what he said, not who he is, the quote needs no note.
+        let m = engine.match_intent("what did the official say about imperialism");
+        assert!(!m.unnamed_speaker);
     }
 
     #[test]

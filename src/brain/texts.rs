@@ -31,6 +31,9 @@ pub struct Texts {
     /// president?"): the source is from June 2024. An answer that already
     /// opens with it (the summit's status) gets no second one.
     pub as_of_source: &'static str,
+    /// Before a quote when the question asks who said it and the source
+    /// does not name the speaker ("a senior official").
+    pub speaker_unnamed: &'static str,
     /// The label of the citation under an answer.
     pub source_label: &'static str,
     /// Label of follow-up topics under an answer.
@@ -143,6 +146,7 @@ static EN: Texts = Texts {
     about_intro: "I answer questions about {scope} from one source. I never make facts up: when the source is silent, I say so.",
     not_given: "It does not give:",
     as_of_source: "My source is a June 2024 article, so it cannot tell me whether this is still so. As of June 2024:",
+    speaker_unnamed: "My source does not name who said this; it reports it this way:",
     source_label: "Source",
     related_label: "Related",
     topics_label: "Topics",
@@ -207,6 +211,7 @@ static RU: Texts = Texts {
     about_intro: "Моя тема — {scope}. Я отвечаю по одному источнику и никогда не выдумываю факты: если источник молчит, я так и говорю.",
     not_given: "Чего в нём нет:",
     as_of_source: "Мой источник — статья июня 2024 года, поэтому я не могу сказать, так ли это сейчас. На июнь 2024 года:",
+    speaker_unnamed: "Имени автора этих слов мой источник не называет; вот как он их передаёт:",
     source_label: "Источник",
     related_label: "По теме",
     topics_label: "Темы",
@@ -268,6 +273,7 @@ static KO: Texts = Texts {
     about_intro: "제 주제는 {scope}입니다. 하나의 출처만을 바탕으로 답합니다. 사실을 지어내지 않으며, 출처에 없는 내용은 없다고 말씀드립니다.",
     not_given: "출처에 없는 내용:",
     as_of_source: "제 출처는 2024년 6월 기사라서 지금도 그런지는 알 수 없습니다. 2024년 6월 기준으로는:",
+    speaker_unnamed: "제 출처는 이 말을 한 사람의 이름을 밝히지 않고, 다음과 같이 전합니다:",
     source_label: "출처",
     related_label: "관련 주제",
     topics_label: "주제",
@@ -374,6 +380,8 @@ mod tests {
             ("about_title", t.about_title),
             ("about_intro", t.about_intro),
             ("not_given", t.not_given),
+            ("as_of_source", t.as_of_source),
+            ("speaker_unnamed", t.speaker_unnamed),
             ("source_label", t.source_label),
             ("related_label", t.related_label),
             ("topics_label", t.topics_label),

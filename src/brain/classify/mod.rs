@@ -383,6 +383,7 @@ pub(crate) fn answering(chosen: Candidate, m: &Match) -> Match {
         choices: Vec::new(),
         off_topic: None,
         about_now: false,
+        unnamed_speaker: false,
     }
 }
 
@@ -523,6 +524,7 @@ mod tests {
             choices: Vec::new(),
             off_topic: None,
             about_now: false,
+            unnamed_speaker: false,
         }
     }
 

@@ -53,6 +53,9 @@ pub struct Match {
     /// The question asks about the present ([`crate::matcher::asks_now`]):
     /// an answer says that its source is from June 2024.
     pub about_now: bool,
+    /// The question asks who said a quote whose speaker the source does not
+    /// name: the answer, the quote, says so first.
+    pub unnamed_speaker: bool,
 }
 
 impl Match {
@@ -181,6 +184,7 @@ pub fn decide_with(
         choices,
         off_topic,
         about_now: false,
+        unnamed_speaker: false,
     }
 }
 
