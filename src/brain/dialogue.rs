@@ -38,7 +38,7 @@ use crate::engine::Engine;
 use crate::kb::{EntryIdx, Kind};
 use crate::lang::Lang;
 use crate::matcher::{
-    self, Candidate, Match, Outcome, QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET,
+    self, Candidate, Match, Outcome, QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, WHY_FACET,
 };
 use crate::reply::Reply;
 use crate::texts::{dialogue_texts, fill};
@@ -488,6 +488,31 @@ fn match_by_rules(
         m.unnamed_speaker = true;
         return (m, Reading::InContext);
     }
+    // "Why?" after a fact the source gives as the result of another ("Due
+    // to this, the United States ... have each held five-plus-one
+    // summits, while Russia and China are also deepening their ties"): the
+    // entry that states that cause, and answers why, when it is one. A
+    // neighbour that answers some other why ("why is Korea's approach
+    // welcomed?") is no answer to this one. Only a bare "why", or one with a
+    // filler ("why tho?"): a longer message with words the knowledge base
+    // does not know asks its own why ("а почему их там не так любят как
+    // корею?", why they are not liked as Korea is).
+    if asked == WHY_FACET
+        && index.entry_facets(topic) & WHY_FACET == 0
+        && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
+        && (index.unknown_words(text, tuning) == 0
+            || crate::normalize::tokenize(text).len() <= SHORT_WHY_WORDS)
+    {
+        let causes: Vec<EntryIdx> = engine
+            .kb()
+            .stated_causes(topic)
+            .into_iter()
+            .filter(|&e| index.entry_facets(e) & WHY_FACET != 0 && !index.is_off_topic(e))
+            .collect();
+        if let [cause] = causes.as_slice() {
+            return (answer_match(*cause), Reading::InContext);
+        }
+    }
     let around = neighbourhood(engine, topic);
     if let Some(m) = statement_of_the_person_on_screen(engine, topic, &around, &unpointed) {
         return (m, Reading::InContext);
@@ -647,6 +672,10 @@ fn answering_anywhere(engine: &Engine, asked: u8) -> Vec<EntryIdx> {
 fn kb_len(engine: &Engine) -> usize {
     engine.kb().entries().len()
 }
+
+/// The most words of a "why" follow-up that may hold a word the knowledge
+/// base does not know and still ask the topic's stated cause ("why tho?").
+const SHORT_WHY_WORDS: usize = 3;
 
 /// A match that answers nothing: the polite fallback.
 fn no_answer() -> Match {
@@ -1708,6 +1737,34 @@ mod tests {
                 .body
                 .contains(crate::texts::texts(Lang::En).speaker_unnamed)
         );
+    }
+
+    #[test]
+    fn why_after_a_result_is_the_cause_the_source_gives_for_it() {
+        // Russia and China deepen their ties "due to" the region's strategic
+        // importance; the imperialism remark beside them answers why Korea
+        // is welcomed, which is not what was asked.
+        for (lang, first, then) in [
+            (Lang::En, "what about russia and china?", "why?"),
+            (Lang::En, "russia?", "why tho?"),
+            (Lang::Ru, "а китай?", "почему?"),
+            (Lang::Ko, "러시아는?", "왜?"),
+        ] {
+            let replies = talk_to(rules_alone(), lang, &[first, then]);
+            assert_eq!(
+                intents(&replies),
+                [Some("russia-china"), Some("strategic-importance")],
+                "{lang}: {first} / {then}"
+            );
+        }
+        // A why of its own, in words the knowledge base does not know, is not
+        // that cause.
+        let replies = talk_to(
+            rules_alone(),
+            Lang::Ru,
+            &["а китай?", "а почему их там не так любят как корею?"],
+        );
+        assert_ne!(intents(&replies)[1], Some("strategic-importance"));
     }
 
     #[test]

@@ -273,6 +273,18 @@ impl Entry {
     }
 }
 
+/// How an English sentence of a source opens when it gives the sentence
+/// before it as its cause ([`KnowledgeBase::stated_causes`]).
+const CAUSAL_OPENINGS: &[&str] = &[
+    "Due to this",
+    "Because of this",
+    "As a result",
+    "For this reason",
+    "That is why",
+    "This is why",
+    "Therefore",
+];
+
 /// A validated knowledge base. Every link resolves and every fact has evidence.
 #[derive(Debug, Clone)]
 pub struct KnowledgeBase {
@@ -646,6 +658,44 @@ impl KnowledgeBase {
 
     pub fn sources(&self) -> &[Source] {
         &self.sources
+    }
+
+    /// The entries that quote the cause of what `entry` quotes. A quote that
+    /// opens by pointing back at a cause ("Due to this, the United States,
+    /// European Union and Germany have each held five-plus-one summits...")
+    /// follows that cause in the source; the entries whose evidence ends
+    /// right before it state the cause ("...the increasing strategic
+    /// importance of the region..."). Empty when no quote of `entry` opens
+    /// so, or when `entry` quotes its cause as well.
+    pub fn stated_causes(&self, entry: EntryIdx) -> Vec<EntryIdx> {
+        let e = self.entry(entry);
+        let Some(source) = e.source else {
+            return Vec::new();
+        };
+        let text = &self.sources[source].text;
+        let mut causes = Vec::new();
+        for quote in &e.evidence {
+            if !CAUSAL_OPENINGS.iter().any(|o| quote.starts_with(o)) {
+                continue;
+            }
+            let Some(at) = text.find(quote.as_str()) else {
+                continue;
+            };
+            let before = text[..at].trim_end();
+            let ends_before = |q: &String| !q.trim().is_empty() && before.ends_with(q.trim_end());
+            // An entry that quotes the cause too gives its own why.
+            if e.evidence.iter().any(ends_before) {
+                continue;
+            }
+            for (idx, other) in self.entries.iter().enumerate() {
+                let states_it =
+                    other.source == Some(source) && other.evidence.iter().any(ends_before);
+                if idx != entry && states_it && !causes.contains(&idx) {
+                    causes.push(idx);
+                }
+            }
+        }
+        causes
     }
 
     pub fn source_of(&self, entry: &Entry) -> Option<&Source> {
@@ -1202,6 +1252,30 @@ impl Validator {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
+
+    #[test]
+    fn a_quote_that_opens_with_due_to_this_is_caused_by_the_quote_before_it() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        let causes = |id: &str| -> Vec<&str> {
+            kb.stated_causes(kb.find(id).unwrap())
+                .into_iter()
+                .map(|e| kb.entry(e).id.as_str())
+                .collect()
+        };
+        // "Due to this, the United States, European Union and Germany have
+        // each held five-plus-one summits since 2022, while Russia and China
+        // are also deepening their ties": "this" is the strategic importance.
+        for id in ["five-plus-one", "russia-china"] {
+            assert!(causes(id).contains(&"strategic-importance"), "{id}");
+            assert!(!causes(id).contains(&"imperialism"), "{id}");
+            assert!(!causes(id).contains(&id), "{id}");
+        }
+        // A "due to this" inside a quote is no opening, and a quote that opens
+        // otherwise points back at nothing.
+        for id in ["imperialism", "strategic-importance", "k-silk-road"] {
+            assert!(causes(id).is_empty(), "{id}: {:?}", causes(id));
+        }
+    }
 
     const ARTICLE: &str = "Korea will create a summit. The initiative has four main partnership pillars. Spam noise here.";
 

@@ -37,6 +37,8 @@ pub fn asks_quantity(text: &str) -> bool {
 
 /// The facet bit of "who" ([`FACET_WORDS`]' third word).
 pub(super) const WHO_FACET: u8 = 1 << 2;
+/// The facet bit of "why" ([`FACET_WORDS`]' fourth word).
+pub const WHY_FACET: u8 = 1 << 3;
 
 /// The facet bit of "who said it": who is the source of a statement, which
 /// in a follow-up is another question than "who takes part" ("who said

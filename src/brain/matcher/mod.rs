@@ -51,8 +51,8 @@ mod typo;
 
 use asks::{FACET_WORDS, WHO_FACET};
 pub use asks::{
-    QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, asks_how_it_was_put, asks_now, asks_quantity,
-    asks_speaker, asks_statement, is_statement_word,
+    QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, WHY_FACET, asks_how_it_was_put, asks_now,
+    asks_quantity, asks_speaker, asks_statement, is_statement_word,
 };
 pub use decide::{
     Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
