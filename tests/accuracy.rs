@@ -7,9 +7,9 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-14.jsonl` (210-220 each): more of the same
+//! - `blind-1.jsonl` to `blind-15.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which join the dev sets after their first-contact
-//!   scores are recorded (`blind-14.jsonl` the latest).
+//!   scores are recorded (`blind-15.jsonl` the latest).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -31,7 +31,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 17] = [
+const GATES: [(&str, f64, f64, f64); 18] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -56,6 +56,9 @@ const GATES: [(&str, f64, f64, f64); 17] = [
     // First contact at 12cc2da: 88.0% in scope, 95.5% declined, 2.9% wrong
     // (README); a dev set since (95.2%, all declined, 1.0% wrong).
     ("blind-14.jsonl", 0.94, 0.97, 0.015),
+    // First contact at 2b3417d: 92.8% in scope, all declined, 1.4% wrong
+    // (README); gated there before any change.
+    ("blind-15.jsonl", 0.92, 0.97, 0.015),
 ];
 
 #[test]
@@ -301,4 +304,12 @@ fn follow_ups_in_blind_dialogue_set_12_keep_their_floor_and_wrong_answer_ceiling
 #[test]
 fn follow_ups_in_blind_dialogue_set_13_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-13.jsonl", 0.82, 0.11, 0.94);
+}
+
+/// The fourteenth blind set of dialogues, scored once at first contact at
+/// 2b3417d (78.3% of follow-ups right, 11.4% wrong, first turns 98%; see
+/// the README), gated there before any change.
+#[test]
+fn follow_ups_in_blind_dialogue_set_14_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-14.jsonl", 0.78, 0.115, 0.97);
 }
