@@ -46,6 +46,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-11.jsonl",
     "tests/data/dialogues-blind-12.jsonl",
     "tests/data/dialogues-blind-13.jsonl",
+    "tests/data/dialogues-blind-14.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {

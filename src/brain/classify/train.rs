@@ -161,6 +161,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-12.jsonl",
     "tests/data/blind-13.jsonl",
     "tests/data/blind-14.jsonl",
+    "tests/data/blind-15.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
