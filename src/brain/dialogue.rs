@@ -475,14 +475,14 @@ fn match_by_rules(
     // in the knowledge base: "why?" after the state visits may be answered
     // by "why Central Asia", which is no neighbour of theirs.
     let asked = index.facets_asked(text, tuning);
-    // "Who said that?" after a quote whose speaker the source leaves
-    // unnamed ("a senior official"): the quote again, saying first that he
-    // is not named. The entry that says who spoke names someone else (the
+    // "Who said that?" after an answer that quotes or cites someone the
+    // source leaves unnamed ("a senior official", marked in the knowledge
+    // base): the answer again, saying first that he is not named. The entry that says who spoke names someone else (the
     // announcement is Kim Tae-hyo's), and to answer with it is to name the
     // wrong man.
     if asked == SPEAKER_FACET
         && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
-        && engine.quotes_unnamed_speaker(topic)
+        && engine.kb().entry(topic).unnamed_speaker
     {
         let mut m = answer_match(topic);
         m.unnamed_speaker = true;
@@ -1765,20 +1765,6 @@ mod tests {
             &["а китай?", "а почему их там не так любят как корею?"],
         );
         assert_ne!(intents(&replies)[1], Some("strategic-importance"));
-    }
-
-    #[test]
-    fn a_quote_names_its_speaker_when_its_answer_names_the_speaker_entry() {
-        let engine = engine();
-        let unnamed = |id: &str| engine.quotes_unnamed_speaker(engine.kb().find(id).unwrap());
-        for id in ["demographics", "imperialism"] {
-            assert!(unnamed(id), "{id}");
-        }
-        // The vision quotes Kim Tae-hyo by name; the announcement and the
-        // summit quote no one.
-        for id in ["vision", "announcement", "korea-central-asia-summit"] {
-            assert!(!unnamed(id), "{id}");
-        }
     }
 
     #[test]

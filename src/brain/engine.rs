@@ -192,7 +192,7 @@ impl Engine {
         // answered need not be read again.
         m.about_now = m.outcome == Outcome::Answer && matcher::asks_now(text);
         m.unnamed_speaker = m.answer().is_some_and(|e| {
-            self.quotes_unnamed_speaker(e)
+            self.kb.entry(e).unnamed_speaker
                 && self.index.facets_asked(text, &self.tuning) & matcher::SPEAKER_FACET != 0
         });
         m
@@ -261,28 +261,6 @@ impl Engine {
                     && !self.index.is_off_topic(c.entry)
             })
             .copied()
-    }
-
-    /// Does `entry` quote someone the source leaves unnamed? It quotes
-    /// ([`matcher::STATEMENT_FACET`]), and its English answer names no label of an entry
-    /// that says who spoke ([`matcher::SPEAKER_FACET`]): the vision ("…," Kim Tae-hyo
-    /// said) names its speaker, the demographics ("…," a senior official at the
-    /// presidential office said) do not.
-    pub fn quotes_unnamed_speaker(&self, entry: EntryIdx) -> bool {
-        let index = &self.index;
-        if index.entry_facets(entry) & matcher::STATEMENT_FACET == 0 {
-            return false;
-        }
-        let words = |text: &str| format!(" {} ", crate::normalize::tokenize(text).join(" "));
-        let answer = words(self.kb.entry(entry).answer.get(Lang::En));
-        let names_a_speaker = (0..self.kb.entries().len())
-            .filter(|&e| e != entry && index.entry_facets(e) & matcher::SPEAKER_FACET != 0)
-            .flat_map(|e| self.kb.entry(e).labels())
-            .any(|label| {
-                let label = words(label);
-                label.trim().len() >= 3 && answer.contains(&label)
-            });
-        !names_a_speaker
     }
 
     /// The matcher's verdict reviewed by the classifier.

@@ -127,6 +127,8 @@ struct RawEntry {
     evidence: Vec<String>,
     #[serde(default)]
     related: Vec<String>,
+    #[serde(default)]
+    unnamed_speaker: bool,
 }
 
 // ---------------------------------------------------------------------------
@@ -244,6 +246,11 @@ pub struct Entry {
     pub source: Option<usize>,
     pub evidence: Vec<String>,
     pub related: Vec<EntryIdx>,
+    /// The answer quotes or cites someone the source does not name ("a
+    /// senior official at the presidential office"): asked who said it, the
+    /// bot says that he is not named instead of naming someone else. Only a
+    /// fact may say so.
+    pub unnamed_speaker: bool,
 }
 
 impl Entry {
@@ -347,6 +354,7 @@ pub enum Rule {
         id: String,
     },
     SelfLink,
+    UnnamedSpeakerWithoutFact,
     UnknownSource {
         id: String,
     },
@@ -417,6 +425,10 @@ impl fmt::Display for Rule {
                 write!(f, "unknown link: no entry has the id \"{id}\"")
             }
             Rule::SelfLink => write!(f, "self link: an entry cannot be related to itself"),
+            Rule::UnnamedSpeakerWithoutFact => write!(
+                f,
+                "unnamed speaker without a fact: only a factual entry quotes anyone (not smalltalk or offtopic)"
+            ),
             Rule::UnknownSource { id } => {
                 write!(f, "unknown source: no source has the id \"{id}\"")
             }
@@ -1166,6 +1178,12 @@ impl Validator {
             if kind.is_factual() && raw.evidence.is_empty() {
                 self.fail(format!("{path}.evidence"), Rule::MissingEvidence);
             }
+            if raw.unnamed_speaker && !kind.is_factual() {
+                self.fail(
+                    format!("{path}.unnamed_speaker"),
+                    Rule::UnnamedSpeakerWithoutFact,
+                );
+            }
             for (i, quote) in raw.evidence.iter().enumerate() {
                 let here = format!("{path}.evidence[{i}]");
                 let Some(s) = source else {
@@ -1208,6 +1226,7 @@ impl Validator {
                 source,
                 evidence: raw.evidence,
                 related,
+                unnamed_speaker: raw.unnamed_speaker,
             });
         }
 
@@ -1523,6 +1542,44 @@ mod tests {
                 id: "nowhere".into()
             }
         );
+    }
+
+    #[test]
+    fn unnamed_speaker_on_small_talk_is_rejected() {
+        let mut kb = base();
+        let mut hello = entry("hello", "hi there");
+        hello["source"] = Value::Null;
+        hello["evidence"] = json!([]);
+        hello["unnamed_speaker"] = json!(true);
+        kb["smalltalk"] = json!([hello]);
+        let v = only_violation(&kb);
+        assert_eq!(v.rule, Rule::UnnamedSpeakerWithoutFact);
+        assert_eq!(v.path, "smalltalk[0].unnamed_speaker");
+    }
+
+    #[test]
+    fn the_unnamed_officials_words_are_marked_and_kim_tae_hyos_are_not() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        let unnamed = |id: &str| kb.entry(kb.find(id).unwrap()).unnamed_speaker;
+        for id in [
+            "demographics",
+            "imperialism",
+            "partnership-areas",
+            "russia-china",
+        ] {
+            assert!(unnamed(id), "{id}");
+            // The English answer says who, as far as the source does.
+            let answer = kb.entry(kb.find(id).unwrap()).answer.en();
+            assert!(answer.contains("senior official"), "{id}: {answer}");
+        }
+        for id in [
+            "vision",
+            "diplomatic-frontline",
+            "announcement",
+            "k-silk-road",
+        ] {
+            assert!(!unnamed(id), "{id}");
+        }
     }
 
     #[test]
