@@ -436,6 +436,27 @@ fn match_by_rules(
         && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
         && index.unknown_words(text, tuning) == 0;
 
+    // "Who said that?", "what's his name?" after an answer that quotes or
+    // cites someone the source leaves unnamed ("a senior official", marked
+    // in the knowledge base): the answer again, saying first that he is not
+    // named. The entry that says who spoke names someone else (the
+    // announcement is Kim Tae-hyo's), and to answer with it is to name the
+    // wrong man. "What's his name?" read alone is the bot's own name, which
+    // names no topic here.
+    let names_another_topic = alone.candidates.iter().any(|c| {
+        c.label_hit
+            && c.entry != topic
+            && !index.is_off_topic(c.entry)
+            && engine.kb().entry(c.entry).kind != Kind::SmallTalk
+    });
+    if engine.kb().entry(topic).unnamed_speaker
+        && !names_another_topic
+        && asks_for_the_person(text, index.facets_asked(text, tuning))
+    {
+        let mut m = answer_match(topic);
+        m.unnamed_speaker = true;
+        return (m, Reading::InContext);
+    }
     let names_its_topic = !bare_question
         && alone.outcome == Outcome::Answer
         && alone.candidates[0].label_hit
@@ -475,19 +496,6 @@ fn match_by_rules(
     // in the knowledge base: "why?" after the state visits may be answered
     // by "why Central Asia", which is no neighbour of theirs.
     let asked = index.facets_asked(text, tuning);
-    // "Who said that?" after an answer that quotes or cites someone the
-    // source leaves unnamed ("a senior official", marked in the knowledge
-    // base): the answer again, saying first that he is not named. The entry that says who spoke names someone else (the
-    // announcement is Kim Tae-hyo's), and to answer with it is to name the
-    // wrong man.
-    if asked == SPEAKER_FACET
-        && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
-        && engine.kb().entry(topic).unnamed_speaker
-    {
-        let mut m = answer_match(topic);
-        m.unnamed_speaker = true;
-        return (m, Reading::InContext);
-    }
     // "Why?" after a fact the source gives as the result of another ("Due
     // to this, the United States ... have each held five-plus-one
     // summits, while Russia and China are also deepening their ties"): the
@@ -676,6 +684,23 @@ fn kb_len(engine: &Engine) -> usize {
 /// The most words of a "why" follow-up that may hold a word the knowledge
 /// base does not know and still ask the topic's stated cause ("why tho?").
 const SHORT_WHY_WORDS: usize = 3;
+
+/// Does a follow-up ask who the person on screen is ("who said that?",
+/// "who is he?", "his name?", "как его зовут?", "그 관계자 이름이 뭐야?")? A
+/// question for his name points at him, or is only that ("name?"); "what is
+/// your name?" asks the bot's.
+fn asks_for_the_person(text: &str, asked: u8) -> bool {
+    const THAT: &[&str] = &["that", "this", "тот", "этот", "эта", "это", "그", "저"];
+    if asked == SPEAKER_FACET {
+        return true;
+    }
+    let words = crate::normalize::tokenize(text);
+    matcher::asks_who_he_is(text)
+        && !matcher::asks_statement(text)
+        && (points_back(text)
+            || words.len() <= 2
+            || words.iter().any(|w| THAT.contains(&w.as_str())))
+}
 
 /// A match that answers nothing: the polite fallback.
 fn no_answer() -> Match {
@@ -1725,6 +1750,48 @@ mod tests {
             );
             assert!(!replies[0].body.contains(note), "{lang}");
         }
+        // Asked his name, the same: the source does not give it. The bot's
+        // own name is still the bot's.
+        for (lang, first, then) in [
+            (
+                Lang::En,
+                "what did the official say about imperialism",
+                "what is his name?",
+            ),
+            (
+                Lang::Ru,
+                "что чиновник сказал про империализм?",
+                "как его зовут?",
+            ),
+            (
+                Lang::Ko,
+                "관계자가 인구에 대해 뭐라고 했나요?",
+                "그 관계자 이름이 뭐야?",
+            ),
+            (
+                Lang::En,
+                "what did the official say about imperialism",
+                "name?",
+            ),
+        ] {
+            let replies = talk_to(rules_alone(), lang, &[first, then]);
+            let note = crate::texts::texts(lang).speaker_unnamed;
+            assert_eq!(intents(&replies)[1], intents(&replies)[0], "{lang}: {then}");
+            assert!(
+                replies[1].body.starts_with(note),
+                "{lang}: {}",
+                replies[1].body
+            );
+        }
+        let replies = talk_to(
+            rules_alone(),
+            Lang::En,
+            &[
+                "what did the official say about imperialism",
+                "what is your name?",
+            ],
+        );
+        assert_eq!(intents(&replies)[1], Some("identity"));
         // A quote whose answer names its speaker is answered with who he is.
         let replies = talk_to(
             rules_alone(),

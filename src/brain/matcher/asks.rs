@@ -136,6 +136,24 @@ fn is_speaker_word(w: &str) -> bool {
     )
 }
 
+/// Does the text ask who a person is or what his name is ("who is he?",
+/// "what's his name?", "как его зовут?", "그 관계자 이름이 뭐야?", "누구야?",
+/// "ismi nima?")? In a follow-up about someone the source does not name,
+/// that is what it cannot tell.
+pub fn asks_who_he_is(text: &str) -> bool {
+    let words = tokenize(text);
+    words.iter().any(|w| {
+        is_speaker_word(w)
+            || matches!(
+                w.as_str(),
+                "name" | "names" | "named" | "зовут" | "имя" | "имени" | "фамилия" | "ism"
+            )
+            || w.starts_with("이름")
+            || w.starts_with("성함")
+            || w.starts_with("ismi")
+    })
+}
+
 /// The facet bit of "what did he say?": the words of a person, which an
 /// entry that quotes someone answers ("the vision" quotes Kim Tae-hyo). Like
 /// [`QUANTITY_FACET`] it is kept for follow-ups: alone, "what did the
@@ -269,6 +287,25 @@ const NOW_MAX_WORDS: usize = 12;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn asking_who_he_is_or_his_name_is_read_in_every_language() {
+        for q in [
+            "who is he?",
+            "what's his name?",
+            "name?",
+            "как его зовут?",
+            "а кто это?",
+            "그 관계자 이름이 뭐야?",
+            "누구야?",
+            "uning ismi nima?",
+        ] {
+            assert!(asks_who_he_is(q), "{q}");
+        }
+        for q in ["what did he say?", "when?", "что он сказал?", "언제?"] {
+            assert!(!asks_who_he_is(q), "{q}");
+        }
+    }
 
     #[test]
     fn asking_the_speaker_reads_the_same_words_as_the_rule_over_cut_words() {

@@ -52,7 +52,7 @@ mod typo;
 use asks::{FACET_WORDS, WHO_FACET};
 pub use asks::{
     QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, WHY_FACET, asks_how_it_was_put, asks_now,
-    asks_quantity, asks_speaker, asks_statement, is_statement_word,
+    asks_quantity, asks_speaker, asks_statement, asks_who_he_is, is_statement_word,
 };
 pub use decide::{
     Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
