@@ -292,6 +292,45 @@ const CAUSAL_OPENINGS: &[&str] = &[
     "Therefore",
 ];
 
+/// [`KnowledgeBase::stated_causes`] of every entry, read from where their
+/// evidence stands in the source.
+fn stated_causes_of(entries: &[Entry], sources: &[Source]) -> Vec<Vec<EntryIdx>> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(entry, e)| {
+            let Some(source) = e.source else {
+                return Vec::new();
+            };
+            let text = &sources[source].text;
+            let mut causes = Vec::new();
+            for quote in &e.evidence {
+                if !CAUSAL_OPENINGS.iter().any(|o| quote.starts_with(o)) {
+                    continue;
+                }
+                let Some(at) = text.find(quote.as_str()) else {
+                    continue;
+                };
+                let before = text[..at].trim_end();
+                let ends_before =
+                    |q: &String| !q.trim().is_empty() && before.ends_with(q.trim_end());
+                // An entry that quotes the cause too gives its own why.
+                if e.evidence.iter().any(ends_before) {
+                    continue;
+                }
+                for (idx, other) in entries.iter().enumerate() {
+                    let states_it =
+                        other.source == Some(source) && other.evidence.iter().any(ends_before);
+                    if idx != entry && states_it && !causes.contains(&idx) {
+                        causes.push(idx);
+                    }
+                }
+            }
+            causes
+        })
+        .collect()
+}
+
 /// A validated knowledge base. Every link resolves and every fact has evidence.
 #[derive(Debug, Clone)]
 pub struct KnowledgeBase {
@@ -302,6 +341,8 @@ pub struct KnowledgeBase {
     entries: Vec<Entry>,
     by_id: HashMap<String, EntryIdx>,
     menu: Vec<EntryIdx>,
+    /// Per entry, [`KnowledgeBase::stated_causes`].
+    causes: Vec<Vec<EntryIdx>>,
 }
 
 /// Counts shown by `ksilk check` and logged at bot start-up.
@@ -678,36 +719,10 @@ impl KnowledgeBase {
     /// follows that cause in the source; the entries whose evidence ends
     /// right before it state the cause ("...the increasing strategic
     /// importance of the region..."). Empty when no quote of `entry` opens
-    /// so, or when `entry` quotes its cause as well.
-    pub fn stated_causes(&self, entry: EntryIdx) -> Vec<EntryIdx> {
-        let e = self.entry(entry);
-        let Some(source) = e.source else {
-            return Vec::new();
-        };
-        let text = &self.sources[source].text;
-        let mut causes = Vec::new();
-        for quote in &e.evidence {
-            if !CAUSAL_OPENINGS.iter().any(|o| quote.starts_with(o)) {
-                continue;
-            }
-            let Some(at) = text.find(quote.as_str()) else {
-                continue;
-            };
-            let before = text[..at].trim_end();
-            let ends_before = |q: &String| !q.trim().is_empty() && before.ends_with(q.trim_end());
-            // An entry that quotes the cause too gives its own why.
-            if e.evidence.iter().any(ends_before) {
-                continue;
-            }
-            for (idx, other) in self.entries.iter().enumerate() {
-                let states_it =
-                    other.source == Some(source) && other.evidence.iter().any(ends_before);
-                if idx != entry && states_it && !causes.contains(&idx) {
-                    causes.push(idx);
-                }
-            }
-        }
-        causes
+    /// so, or when `entry` quotes its cause as well. Found once, at load
+    /// ([`stated_causes_of`]).
+    pub fn stated_causes(&self, entry: EntryIdx) -> &[EntryIdx] {
+        &self.causes[entry]
     }
 
     pub fn source_of(&self, entry: &Entry) -> Option<&Source> {
@@ -1255,14 +1270,17 @@ impl Validator {
             }
         }
 
+        let sources: Vec<Source> = sources.into_iter().map(|(s, _)| s).collect();
+        let causes = stated_causes_of(&entries, &sources);
         KnowledgeBase {
             origin: file.to_owned(),
             scope,
             context_words: raw.context_words,
-            sources: sources.into_iter().map(|(s, _)| s).collect(),
+            sources,
             entries,
             by_id,
             menu,
+            causes,
         }
     }
 }
@@ -1277,8 +1295,8 @@ mod tests {
         let kb = KnowledgeBase::embedded().unwrap();
         let causes = |id: &str| -> Vec<&str> {
             kb.stated_causes(kb.find(id).unwrap())
-                .into_iter()
-                .map(|e| kb.entry(e).id.as_str())
+                .iter()
+                .map(|&e| kb.entry(e).id.as_str())
                 .collect()
         };
         // "Due to this, the United States, European Union and Germany have
