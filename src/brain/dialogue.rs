@@ -547,10 +547,15 @@ fn match_by_rules(
         if index.entry_facets(topic) & asked != 0 {
             return (answer_match(topic), Reading::InContext);
         }
+        // What follows from the topic is no reason for it: "why those?"
+        // after the pillars is not the tailored cooperation that the source
+        // says is "based on these pillars".
+        let follows_from_topic =
+            |e: EntryIdx| asked == WHY_FACET && engine.kb().stated_causes(e).contains(&topic);
         let answering: Vec<EntryIdx> = around
             .iter()
             .copied()
-            .filter(|&e| e != topic && index.entry_facets(e) & asked != 0)
+            .filter(|&e| e != topic && index.entry_facets(e) & asked != 0 && !follows_from_topic(e))
             .collect();
         let m = match answering.as_slice() {
             // Who said it has one answer in a knowledge base drawn from one
@@ -1813,6 +1818,17 @@ mod tests {
                 [Some("russia-china"), Some("strategic-importance")],
                 "{lang}: {first} / {then}"
             );
+        }
+        // What follows from a topic is no reason for it: the tailored
+        // cooperation is "based on these pillars", not why there are four.
+        for then in ["why those?", "why?"] {
+            let replies = talk_to(
+                rules_alone(),
+                Lang::En,
+                &["what are the four pillars of the k-silk road?", then],
+            );
+            assert_eq!(intents(&replies)[0], Some("pillars"));
+            assert_ne!(intents(&replies)[1], Some("tailored-cooperation"), "{then}");
         }
         // A why of its own, in words the knowledge base does not know, is not
         // that cause.

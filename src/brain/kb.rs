@@ -283,6 +283,8 @@ impl Entry {
 /// How an English sentence of a source opens when it gives the sentence
 /// before it as its cause ([`KnowledgeBase::stated_causes`]).
 const CAUSAL_OPENINGS: &[&str] = &[
+    "Based on these",
+    "Based on this",
     "Due to this",
     "Because of this",
     "As a result",
@@ -1307,6 +1309,9 @@ mod tests {
             assert!(!causes(id).contains(&"imperialism"), "{id}");
             assert!(!causes(id).contains(&id), "{id}");
         }
+        // "Based on these pillars, Korea will focus on tailored cooperation":
+        // the pillars are what it follows from.
+        assert!(causes("tailored-cooperation").contains(&"pillars"));
         // A "due to this" inside a quote is no opening, and a quote that opens
         // otherwise points back at nothing.
         for id in ["imperialism", "strategic-importance", "k-silk-road"] {
