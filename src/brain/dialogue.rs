@@ -432,7 +432,11 @@ fn match_by_rules(
     // A bare question word ("why?") names no topic even where it is some
     // entry's alias ("why" for "why Central Asia"): after an answer it asks
     // about that answer's topic.
-    let bare_question = index.facets_asked(text, tuning) != 0
+    // The question words asked, and the entries that answer them anywhere
+    // in the knowledge base: "why?" after the state visits may be answered
+    // by "why Central Asia", which is no neighbour of theirs.
+    let asked = index.facets_asked(text, tuning);
+    let bare_question = asked != 0
         && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
         && index.unknown_words(text, tuning) == 0;
 
@@ -443,15 +447,17 @@ fn match_by_rules(
     // announcement is Kim Tae-hyo's), and to answer with it is to name the
     // wrong man. "What's his name?" read alone is the bot's own name, which
     // names no topic here.
-    let names_another_topic = alone.candidates.iter().any(|c| {
-        c.label_hit
-            && c.entry != topic
-            && !index.is_off_topic(c.entry)
-            && engine.kb().entry(c.entry).kind != Kind::SmallTalk
-    });
+    let names_another_topic = || {
+        alone.candidates.iter().any(|c| {
+            c.label_hit
+                && c.entry != topic
+                && !index.is_off_topic(c.entry)
+                && engine.kb().entry(c.entry).kind != Kind::SmallTalk
+        })
+    };
     if engine.kb().entry(topic).unnamed_speaker
-        && !names_another_topic
-        && asks_for_the_person(text, index.facets_asked(text, tuning))
+        && asks_for_the_person(text, asked)
+        && !names_another_topic()
     {
         let mut m = answer_match(topic);
         m.unnamed_speaker = true;
@@ -492,10 +498,6 @@ fn match_by_rules(
     if let Some(entry) = pointed_in_list(engine, dialogue, topic, text) {
         return (answer_match(entry), Reading::InContext);
     }
-    // The question words asked, and the entries that answer them anywhere
-    // in the knowledge base: "why?" after the state visits may be answered
-    // by "why Central Asia", which is no neighbour of theirs.
-    let asked = index.facets_asked(text, tuning);
     // "Why?" after a fact the source gives as the result of another ("Due
     // to this, the United States ... have each held five-plus-one
     // summits, while Russia and China are also deepening their ties"): the
