@@ -1391,6 +1391,9 @@ mod tests {
                 "что с Кыргызстаном?",
                 "а что Корея будет там делать?",
             ),
+            // "거기서" (there) is a pointer, not a word of the off-topic
+            // entry whose example asks what was agreed "there".
+            (Lang::Ko, "키르기스스탄과 한국은 뭐 협력해요?", "거기서 한국은 뭐 해요?"),
         ] {
             let replies = talk(lang, &[first, then]);
             assert_eq!(intents(&replies)[1], intents(&replies)[0], "{lang}");
@@ -1398,6 +1401,7 @@ mod tests {
         }
         assert!(points_back("а какая у него должность?"));
         assert!(points_back("а что Корея будет там делать?"));
+        assert!(points_back("거기서 한국은 뭐 해요?"));
         assert!(!points_back("what about the others"));
     }
 

@@ -379,12 +379,21 @@ const STOP_WORDS: &[&str] = &[
     "я",
     "가",
     "거",
+    "거기",
+    "거기는",
+    "거기서",
+    "거기선",
+    "거기에",
+    "거긴",
     "것",
     "게",
     "과",
     "관해",
     "관해서",
     "그",
+    "그곳",
+    "그곳에",
+    "그곳에서",
     "그냥",
     "그런",
     "까지",
@@ -416,6 +425,8 @@ const STOP_WORDS: &[&str] = &[
     "에",
     "에게",
     "에서",
+    "여기",
+    "여기서",
     "예요",
     "와",
     "요",
@@ -435,6 +446,7 @@ const STOP_WORDS: &[&str] = &[
     "있어",
     "있어요",
     "저",
+    "저기",
     "저런",
     "정말",
     "좀",
@@ -1459,5 +1471,14 @@ mod tests {
         assert!(!is_common_word("visa"));
         assert!(is_common_word("подскажите") && is_common_word("궁금"));
         assert!(!is_stop_word("kazakhstan"));
+    }
+
+    #[test]
+    fn pointing_words_are_stop_words_in_each_language() {
+        // "there" names no topic: a follow-up's pointer must not count as a
+        // word of whichever entry's example happened to use it.
+        for w in ["there", "там", "거기", "거기서", "그곳에서", "여기"] {
+            assert!(is_stop_word(w), "{w}");
+        }
     }
 }
