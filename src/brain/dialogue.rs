@@ -1393,7 +1393,11 @@ mod tests {
             ),
             // "거기서" (there) is a pointer, not a word of the off-topic
             // entry whose example asks what was agreed "there".
-            (Lang::Ko, "키르기스스탄과 한국은 뭐 협력해요?", "거기서 한국은 뭐 해요?"),
+            (
+                Lang::Ko,
+                "키르기스스탄과 한국은 뭐 협력해요?",
+                "거기서 한국은 뭐 해요?",
+            ),
         ] {
             let replies = talk(lang, &[first, then]);
             assert_eq!(intents(&replies)[1], intents(&replies)[0], "{lang}");
@@ -1613,6 +1617,12 @@ mod tests {
             (Lang::En, "when is the korea-central asia summit?", "where?"),
             (Lang::Ru, "когда саммит корея центральная азия", "а где?"),
             (Lang::Ko, "한-중앙아시아 정상회의 언제 열려요?", "어디서?"),
+            // Russian in Latin letters, the question word alone.
+            (
+                Lang::Ru,
+                "kogda budet sammit koreya tsentralnaya aziya",
+                "a gde?",
+            ),
         ] {
             let replies = talk(lang, &[first, then]);
             assert_eq!(

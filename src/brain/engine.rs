@@ -921,6 +921,17 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_russian_question_word_in_latin_letters_is_read_as_russian() {
+        let engine = engine();
+        // ("a" and "i" are English words too, and stay as they are.)
+        assert_eq!(engine.reading("a kogda?"), "a когда?");
+        assert_eq!(engine.reading("i pochemu?"), "i почему?");
+        // One Russian-looking word that asks nothing is still no reading:
+        // Uzbek shares too many short ones.
+        assert_eq!(engine.reading("kazakhstan eto"), "kazakhstan eto");
+    }
+
+    #[test]
     fn english_names_and_uzbek_are_not_read_as_translit() {
         let engine = engine();
         for q in [

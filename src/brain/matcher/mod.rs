@@ -880,8 +880,10 @@ impl Index {
         // Uzbek and Kazakh in Latin letters have words that spell Russian
         // ones, mostly short ("ta", "ne", "edi"). A message is read as Russian
         // only when, counting words of three letters or more, at least two of
-        // the words it does not know are Russian, and at least half.
-        let (mut unknown, mut rewritten) = (0, 0);
+        // the words it does not know are Russian, and at least half; or when
+        // its only such word is a Russian question word ("a kogda?", "i
+        // pochemu?"): a follow-up is often no more than that.
+        let (mut unknown, mut rewritten, mut question) = (0, 0, false);
         let words: Vec<String> = words(text)
             .into_iter()
             .map(|w| {
@@ -903,13 +905,16 @@ impl Index {
                 match known {
                     Some(cyrillic) => {
                         rewritten += usize::from(counts);
+                        question |=
+                            counts && crate::lexicon::english_question_word(&cyrillic).is_some();
                         cyrillic
                     }
                     None => w,
                 }
             })
             .collect();
-        if rewritten < 2 || rewritten * 2 < unknown {
+        let lone_question = rewritten == 1 && unknown == 1 && question;
+        if (rewritten < 2 && !lone_question) || rewritten * 2 < unknown {
             return None;
         }
         Some(rejoined(&words, text))
