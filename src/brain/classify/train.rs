@@ -162,6 +162,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-13.jsonl",
     "tests/data/blind-14.jsonl",
     "tests/data/blind-15.jsonl",
+    "tests/data/blind-16.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
