@@ -27,7 +27,7 @@ mod model;
 #[path = "src/brain/classify/train.rs"]
 mod train;
 
-use context::{DIALOGUE_SETS, LabelledTurn, follow_up_pairs, follow_ups};
+use context::{DIALOGUE_SETS, LabelledTurn, follow_up_pairs, follow_ups, standalone_questions};
 use model::fingerprint;
 use train::{EntryTexts, OFF_TOPIC_LABEL, QUESTION_SETS, TrainParams, train};
 
@@ -134,20 +134,9 @@ fn main() {
         }
     }
 
-    let pairs = kb_pairs
-        .iter()
-        .copied()
-        .chain(questions.iter().map(|(l, q)| (l.as_str(), q.as_str())));
-    let model = if kb_pairs.is_empty() {
-        train(std::iter::empty(), 0, &TrainParams::DEFAULT)
-    } else {
-        train(pairs, kb_fingerprint, &TrainParams::DEFAULT)
-    };
-    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    std::fs::write(out_dir.join("classifier.bin"), model.to_bytes()).expect("OUT_DIR is writable");
-
-    // The follow-up model: the same texts, plus the dialogue sets' follow-ups
-    // read after their topic (src/brain/classify/context.rs).
+    // The dialogue sets: their follow-ups, read after their topic, teach the
+    // follow-up model (src/brain/classify/context.rs); their turns that
+    // stand on their own teach both models, as single questions do.
     let mut dialogue_turns: Vec<(String, String, String)> = Vec::new();
     for set in DIALOGUE_SETS {
         println!("cargo:rerun-if-changed={set}");
@@ -179,6 +168,13 @@ fn main() {
                 );
                 continue;
             }
+            for (q, label) in standalone_questions(&turns) {
+                let label = match label {
+                    Some(l) if !off_topic.contains(&l) => l,
+                    _ => OFF_TOPIC_LABEL,
+                };
+                questions.push((label.to_owned(), q.to_owned()));
+            }
             for (topic, q, label) in follow_ups(&turns, |l| topics.contains(&l)) {
                 let label = match label {
                     Some(l) if !off_topic.contains(&l) => l,
@@ -188,6 +184,18 @@ fn main() {
             }
         }
     }
+    let pairs = kb_pairs
+        .iter()
+        .copied()
+        .chain(questions.iter().map(|(l, q)| (l.as_str(), q.as_str())));
+    let model = if kb_pairs.is_empty() {
+        train(std::iter::empty(), 0, &TrainParams::DEFAULT)
+    } else {
+        train(pairs, kb_fingerprint, &TrainParams::DEFAULT)
+    };
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("classifier.bin"), model.to_bytes()).expect("OUT_DIR is writable");
+
     let question_refs: Vec<(&str, &str)> = questions
         .iter()
         .map(|(l, q)| (l.as_str(), q.as_str()))

@@ -15,9 +15,12 @@
 
 use std::path::Path;
 
+use ksilk::classify::context::{DIALOGUE_SETS, LabelledTurn, standalone_questions};
 use ksilk::classify::train::{QUESTION_SETS, train};
 use ksilk::classify::{Classifier, EntryTexts, OFF_TOPIC_LABEL, TrainParams, entry_texts};
+use ksilk::dialogue_eval::{DialogueCase, load_dialogues};
 use ksilk::eval::{EvalCase, load_cases, run_eval};
+use ksilk::kb::Kind;
 use ksilk::matcher::{TUNING, Tuning};
 use ksilk::{Engine, KnowledgeBase};
 
@@ -42,6 +45,32 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|s| Ok((s.to_string(), load_cases(Path::new(s))?)))
         .collect::<anyhow::Result<_>>()?;
+    let kind = |id: &str| kb.find(id).map(|e| kb.entry(e).kind);
+    let dialogues: Vec<Vec<DialogueCase>> = DIALOGUE_SETS
+        .iter()
+        .map(|s| load_dialogues(Path::new(s)))
+        .collect::<anyhow::Result<_>>()?;
+    let mut standalone: Vec<(&str, &str)> = Vec::new();
+    if std::env::var_os("NO_DIALOGUES").is_none() {
+        for case in dialogues.iter().flatten() {
+            let labelled: Vec<LabelledTurn> = case
+                .turns
+                .iter()
+                .map(|t| LabelledTurn {
+                    q: &t.q,
+                    label: t.intent.as_deref(),
+                    rule: &t.rule,
+                })
+                .collect();
+            for (q, label) in standalone_questions(&labelled) {
+                let label = match label {
+                    Some(l) if kind(l) != Some(Kind::OffTopic) => l,
+                    _ => OFF_TOPIC_LABEL,
+                };
+                standalone.push((label, q));
+            }
+        }
+    }
     let mut folds = Vec::new();
     for (held, (name, cases)) in sets.iter().enumerate() {
         let questions: Vec<(&str, &str)> = sets
@@ -52,7 +81,11 @@ fn main() -> anyhow::Result<()> {
             .map(|c| (c.intent.as_deref().unwrap_or(OFF_TOPIC_LABEL), c.q.as_str()))
             .collect();
         let model = train(
-            kb_pairs.iter().copied().chain(questions),
+            kb_pairs
+                .iter()
+                .copied()
+                .chain(questions)
+                .chain(standalone.iter().copied()),
             0,
             &TrainParams::DEFAULT,
         );

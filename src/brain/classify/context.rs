@@ -139,6 +139,23 @@ pub fn follow_ups<'a>(
         .collect()
 }
 
+/// The turns of one dialogue that stand on their own, as `(question,
+/// label)`: the first turn, a follow-up that names its own topic and an
+/// off-topic turn mean the same whatever came before, so the single-question
+/// classifier learns from them as from any labelled question. They are how
+/// people open a conversation (long, personal, in their own language), which
+/// the single-question sets hold fewer of.
+pub fn standalone_questions<'a>(
+    turns: &[LabelledTurn<'a>],
+) -> impl Iterator<Item = (&'a str, Option<&'a str>)> {
+    turns
+        .iter()
+        .filter(|t| matches!(t.rule, "first" | "own-topic" | "off-topic"))
+        .map(|t| (t.q, t.label))
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
 /// How many times each labelled follow-up counts in training, against once
 /// for each phrase and single question: they are few, and they are what
 /// the model is for.
