@@ -48,6 +48,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-13.jsonl",
     "tests/data/dialogues-blind-14.jsonl",
     "tests/data/dialogues-blind-15.jsonl",
+    "tests/data/dialogues-blind-16.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {
