@@ -988,9 +988,77 @@ fn neighbourhood(engine: &Engine, topic: EntryIdx) -> Vec<EntryIdx> {
 /// be the answer again: it is where that person or place was named.
 pub fn points_back(text: &str) -> bool {
     const POINTERS: &[&str] = &[
-        "he", "his", "him", "she", "her", "they", "them", "their", "он", "его", "ему", "им", "она",
-        "её", "ее", "они", "их", "него", "нему", "ним", "нём", "нем", "неё", "нее", "ней", "них",
-        "ними", "there", "там", "туда",
+        "he",
+        "his",
+        "him",
+        "she",
+        "her",
+        "they",
+        "them",
+        "their",
+        "он",
+        "его",
+        "ему",
+        "им",
+        "она",
+        "её",
+        "ее",
+        "они",
+        "их",
+        "него",
+        "нему",
+        "ним",
+        "нём",
+        "нем",
+        "неё",
+        "нее",
+        "ней",
+        "них",
+        "ними",
+        "there",
+        "там",
+        "туда",
+        // Uzbek and Kazakh, in Latin and Cyrillic letters ("unda nechta
+        // davlat qatnashadi?", "ol jaqqa barady ma?"); not Uzbek "u", which
+        // is the "you" of English chat.
+        "uning",
+        "unga",
+        "unda",
+        "uni",
+        "ular",
+        "ularning",
+        "ularga",
+        "ularni",
+        "yerda",
+        "yerga",
+        "унинг",
+        "унга",
+        "унда",
+        "уни",
+        "улар",
+        "уларнинг",
+        "уларга",
+        "ерда",
+        "ерга",
+        "ol",
+        "onyñ",
+        "onyng",
+        "oğan",
+        "ogan",
+        "onda",
+        "olar",
+        "olardyñ",
+        "sonda",
+        "jaqqa",
+        "ол",
+        "оның",
+        "оған",
+        "онда",
+        "олар",
+        "олардың",
+        "оларға",
+        "сонда",
+        "жаққа",
     ];
     const KO_POINTERS: &[&str] = &["그분", "그사람", "그 사람", "거기", "그곳", "그나라"];
     crate::normalize::tokenize(text)
@@ -1407,6 +1475,9 @@ mod tests {
         assert!(points_back("а что Корея будет там делать?"));
         assert!(points_back("거기서 한국은 뭐 해요?"));
         assert!(!points_back("what about the others"));
+        assert!(points_back("unda nechta davlat qatnashadi?"));
+        assert!(points_back("ол жаққа президент барады ма?"));
+        assert!(!points_back("do u know when it was announced"));
     }
 
     #[test]
