@@ -7,6 +7,10 @@
 //! with it, as a fresh blind set would be. The sets were written by different
 //! people, so this is the nearest thing to first contact that can be rerun.
 //!
+//! Every fold also learns the dialogue sets' turns that stand on their own
+//! (first turns, own-topic and off-topic turns), as the built-in model does;
+//! `NO_DIALOGUES=1` leaves them out, to measure what they add.
+//!
 //! `-- --grid` also searches [`Tuning`]'s three classifier thresholds, and
 //! reports them nested: each set scored at the thresholds the other sets
 //! choose. `-- --failures CATEGORY` lists the held-out failures of one
@@ -15,12 +19,11 @@
 
 use std::path::Path;
 
-use ksilk::classify::context::{DIALOGUE_SETS, LabelledTurn, standalone_questions};
+use ksilk::classify::context::DIALOGUE_SETS;
 use ksilk::classify::train::{QUESTION_SETS, train};
 use ksilk::classify::{Classifier, EntryTexts, OFF_TOPIC_LABEL, TrainParams, entry_texts};
 use ksilk::dialogue_eval::{DialogueCase, load_dialogues};
 use ksilk::eval::{EvalCase, load_cases, run_eval};
-use ksilk::kb::Kind;
 use ksilk::matcher::{TUNING, Tuning};
 use ksilk::{Engine, KnowledgeBase};
 
@@ -45,7 +48,6 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|s| Ok((s.to_string(), load_cases(Path::new(s))?)))
         .collect::<anyhow::Result<_>>()?;
-    let kind = |id: &str| kb.find(id).map(|e| kb.entry(e).kind);
     let dialogues: Vec<Vec<DialogueCase>> = DIALOGUE_SETS
         .iter()
         .map(|s| load_dialogues(Path::new(s)))
@@ -53,22 +55,7 @@ fn main() -> anyhow::Result<()> {
     let mut standalone: Vec<(&str, &str)> = Vec::new();
     if std::env::var_os("NO_DIALOGUES").is_none() {
         for case in dialogues.iter().flatten() {
-            let labelled: Vec<LabelledTurn> = case
-                .turns
-                .iter()
-                .map(|t| LabelledTurn {
-                    q: &t.q,
-                    label: t.intent.as_deref(),
-                    rule: &t.rule,
-                })
-                .collect();
-            for (q, label) in standalone_questions(&labelled) {
-                let label = match label {
-                    Some(l) if kind(l) != Some(Kind::OffTopic) => l,
-                    _ => OFF_TOPIC_LABEL,
-                };
-                standalone.push((label, q));
-            }
+            standalone.extend(case.standalone_training(&kb));
         }
     }
     let mut folds = Vec::new();

@@ -13,9 +13,7 @@
 
 use std::path::Path;
 
-use ksilk::classify::context::{
-    DIALOGUE_SETS, LabelledTurn, follow_up_pairs, follow_ups, standalone_questions,
-};
+use ksilk::classify::context::{DIALOGUE_SETS, follow_up_pairs, follow_ups};
 use ksilk::classify::train::{QUESTION_SETS, train};
 use ksilk::classify::{Classifier, EntryTexts, OFF_TOPIC_LABEL, TrainParams, entry_texts};
 use ksilk::dialogue_eval::{DialogueCase, Grades, load_dialogues, run_dialogues};
@@ -59,22 +57,8 @@ fn main() -> anyhow::Result<()> {
         let mut turns: Vec<(String, String, String)> = Vec::new();
         for (_, other) in sets.iter().enumerate().filter(|(i, _)| *i != held) {
             for case in other.1.iter() {
-                let labelled: Vec<LabelledTurn> = case
-                    .turns
-                    .iter()
-                    .map(|t| LabelledTurn {
-                        q: &t.q,
-                        label: t.intent.as_deref(),
-                        rule: &t.rule,
-                    })
-                    .collect();
-                for (q, label) in standalone_questions(&labelled) {
-                    let label = match label {
-                        Some(l) if kind(l) != Some(Kind::OffTopic) => l,
-                        _ => OFF_TOPIC_LABEL,
-                    };
-                    question_refs.push((label, q));
-                }
+                question_refs.extend(case.standalone_training(&kb));
+                let labelled = case.labelled_turns();
                 for (topic, q, label) in follow_ups(&labelled, |l| topics.contains(&l)) {
                     let label = match label {
                         Some(l) if kind(l) != Some(Kind::OffTopic) => l,

@@ -26,10 +26,12 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::classify::OFF_TOPIC_LABEL;
 use crate::classify::context::{self, LabelledTurn};
 use crate::dialogue::{self, Dialogue};
 use crate::engine::Engine;
 use crate::kb::Kind;
+use crate::kb::KnowledgeBase;
 use crate::lang::{self, Lang};
 use crate::matcher::Outcome;
 
@@ -41,6 +43,38 @@ pub struct DialogueCase {
     /// `en`, `ru`, `ko` or `mixed`.
     pub lang: String,
     pub turns: Vec<TurnCase>,
+}
+
+impl DialogueCase {
+    /// Its turns as the trainers and the scorer read them.
+    pub fn labelled_turns(&self) -> Vec<LabelledTurn<'_>> {
+        self.turns
+            .iter()
+            .map(|t| LabelledTurn {
+                q: &t.q,
+                label: t.intent.as_deref(),
+                rule: &t.rule,
+            })
+            .collect()
+    }
+
+    /// Its turns that stand on their own ([`context::standalone_questions`])
+    /// as `(label, question)` for a classifier to learn: a declined turn, or
+    /// one labelled with an off-topic entry, has [`OFF_TOPIC_LABEL`].
+    pub fn standalone_training(&self, kb: &KnowledgeBase) -> Vec<(&str, &str)> {
+        context::standalone_questions(&self.labelled_turns())
+            .map(|(q, label)| match label {
+                Some(l)
+                    if kb
+                        .find(l)
+                        .is_some_and(|e| kb.entry(e).kind != Kind::OffTopic) =>
+                {
+                    (l, q)
+                }
+                _ => (OFF_TOPIC_LABEL, q),
+            })
+            .collect()
+    }
 }
 
 /// One labelled message of a conversation.
@@ -184,15 +218,7 @@ pub fn run_dialogues(engine: &Engine, cases: &[DialogueCase]) -> DialogueReport 
         let user = Lang::from_code(&case.lang);
         let mut context: Option<Dialogue> = None;
         let mut earlier: Vec<String> = Vec::new();
-        let labelled: Vec<LabelledTurn> = case
-            .turns
-            .iter()
-            .map(|t| LabelledTurn {
-                q: &t.q,
-                label: t.intent.as_deref(),
-                rule: &t.rule,
-            })
-            .collect();
+        let labelled = case.labelled_turns();
         let topics = context::topics(&labelled, |id| is_topic(engine, id));
         for (i, (turn, topic)) in case.turns.iter().zip(topics).enumerate() {
             let lang = lang::choose(&turn.q, None, user);
