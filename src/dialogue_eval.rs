@@ -63,6 +63,7 @@ impl DialogueCase {
     /// one labelled with an off-topic entry, has [`OFF_TOPIC_LABEL`].
     pub fn standalone_training(&self, kb: &KnowledgeBase) -> Vec<(&str, &str)> {
         context::standalone_questions(&self.labelled_turns())
+            .into_iter()
             .map(|(q, label)| match label {
                 Some(l)
                     if kb

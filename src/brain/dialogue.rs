@@ -988,39 +988,14 @@ fn neighbourhood(engine: &Engine, topic: EntryIdx) -> Vec<EntryIdx> {
 /// be the answer again: it is where that person or place was named.
 pub fn points_back(text: &str) -> bool {
     const POINTERS: &[&str] = &[
-        "he",
-        "his",
-        "him",
-        "she",
-        "her",
-        "they",
-        "them",
-        "their",
-        "он",
-        "его",
-        "ему",
-        "им",
-        "она",
-        "её",
-        "ее",
-        "они",
-        "их",
-        "него",
-        "нему",
-        "ним",
-        "нём",
-        "нем",
-        "неё",
-        "нее",
-        "ней",
-        "них",
-        "ними",
-        "there",
-        "там",
-        "туда",
-        // Uzbek and Kazakh, in Latin and Cyrillic letters ("unda nechta
-        // davlat qatnashadi?", "ol jaqqa barady ma?"); not Uzbek "u", which
-        // is the "you" of English chat.
+        "he", "his", "him", "she", "her", "they", "them", "their", "он", "его", "ему", "им", "она",
+        "её", "ее", "они", "их", "него", "нему", "ним", "нём", "нем", "неё", "нее", "ней", "них",
+        "ними", "there", "там", "туда",
+    ];
+    // Uzbek and Kazakh, in Latin and Cyrillic letters ("unda nechta davlat
+    // qatnashadi?", "ol jaqqa barady ma?"); not Uzbek "u", which is the "you"
+    // of English chat.
+    const TURKIC_POINTERS: &[&str] = &[
         "uning",
         "unga",
         "unda",
@@ -1061,9 +1036,11 @@ pub fn points_back(text: &str) -> bool {
         "жаққа",
     ];
     const KO_POINTERS: &[&str] = &["그분", "그사람", "그 사람", "거기", "그곳", "그나라"];
-    crate::normalize::tokenize(text)
-        .iter()
-        .any(|w| POINTERS.contains(&w.as_str()) || KO_POINTERS.iter().any(|p| w.starts_with(p)))
+    crate::normalize::tokenize(text).iter().any(|w| {
+        POINTERS.contains(&w.as_str())
+            || TURKIC_POINTERS.contains(&w.as_str())
+            || KO_POINTERS.iter().any(|p| w.starts_with(p))
+    })
 }
 
 /// The next detail of `topic`: a source quote not shown yet, then a related

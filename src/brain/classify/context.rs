@@ -146,15 +146,12 @@ pub fn follow_ups<'a>(
 /// classifier learns from them as from any labelled question. They are how
 /// people open a conversation (long, personal, in their own language), which
 /// the single-question sets hold fewer of.
-pub fn standalone_questions<'a>(
-    turns: &[LabelledTurn<'a>],
-) -> impl Iterator<Item = (&'a str, Option<&'a str>)> {
+pub fn standalone_questions<'a>(turns: &[LabelledTurn<'a>]) -> Vec<(&'a str, Option<&'a str>)> {
     turns
         .iter()
         .filter(|t| matches!(t.rule, "first" | "own-topic" | "off-topic"))
         .map(|t| (t.q, t.label))
-        .collect::<Vec<_>>()
-        .into_iter()
+        .collect()
 }
 
 /// How many times each labelled follow-up counts in training, against once
