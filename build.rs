@@ -27,7 +27,9 @@ mod model;
 #[path = "src/brain/classify/train.rs"]
 mod train;
 
-use context::{DIALOGUE_SETS, LabelledTurn, follow_up_pairs, follow_ups, standalone_questions};
+use context::{
+    DIALOGUE_SETS, LabelledTurn, follow_up_pairs, follow_ups, standalone_questions, training_label,
+};
 use model::fingerprint;
 use train::{EntryTexts, OFF_TOPIC_LABEL, QUESTION_SETS, TrainParams, train};
 
@@ -168,18 +170,13 @@ fn main() {
                 );
                 continue;
             }
+            let is_off_topic = |l: &str| off_topic.contains(&l);
             for (q, label) in standalone_questions(&turns) {
-                let label = match label {
-                    Some(l) if !off_topic.contains(&l) => l,
-                    _ => OFF_TOPIC_LABEL,
-                };
+                let label = training_label(label, is_off_topic);
                 questions.push((label.to_owned(), q.to_owned()));
             }
             for (topic, q, label) in follow_ups(&turns, |l| topics.contains(&l)) {
-                let label = match label {
-                    Some(l) if !off_topic.contains(&l) => l,
-                    _ => OFF_TOPIC_LABEL,
-                };
+                let label = training_label(label, is_off_topic);
                 dialogue_turns.push((topic.to_owned(), q.to_owned(), label.to_owned()));
             }
         }

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use ksilk::classify::context::{DIALOGUE_SETS, follow_up_pairs, follow_ups};
+use ksilk::classify::context::{DIALOGUE_SETS, follow_up_pairs, follow_ups, training_label};
 use ksilk::classify::train::{QUESTION_SETS, train};
 use ksilk::classify::{Classifier, EntryTexts, OFF_TOPIC_LABEL, TrainParams, entry_texts};
 use ksilk::dialogue_eval::{DialogueCase, Grades, load_dialogues, run_dialogues};
@@ -60,10 +60,7 @@ fn main() -> anyhow::Result<()> {
                 question_refs.extend(case.standalone_training(&kb));
                 let labelled = case.labelled_turns();
                 for (topic, q, label) in follow_ups(&labelled, |l| topics.contains(&l)) {
-                    let label = match label {
-                        Some(l) if kind(l) != Some(Kind::OffTopic) => l,
-                        _ => OFF_TOPIC_LABEL,
-                    };
+                    let label = training_label(label, |l| kind(l) == Some(Kind::OffTopic));
                     turns.push((topic.to_owned(), q.to_owned(), label.to_owned()));
                 }
             }

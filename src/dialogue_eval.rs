@@ -26,7 +26,6 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::classify::OFF_TOPIC_LABEL;
 use crate::classify::context::{self, LabelledTurn};
 use crate::dialogue::{self, Dialogue};
 use crate::engine::Engine;
@@ -59,21 +58,16 @@ impl DialogueCase {
     }
 
     /// Its turns that stand on their own ([`context::standalone_questions`])
-    /// as `(label, question)` for a classifier to learn: a declined turn, or
-    /// one labelled with an off-topic entry, has [`OFF_TOPIC_LABEL`].
+    /// as `(label, question)` for a classifier to learn
+    /// ([`context::training_label`]).
     pub fn standalone_training(&self, kb: &KnowledgeBase) -> Vec<(&str, &str)> {
+        let is_off_topic = |l: &str| {
+            kb.find(l)
+                .is_none_or(|e| kb.entry(e).kind == Kind::OffTopic)
+        };
         context::standalone_questions(&self.labelled_turns())
             .into_iter()
-            .map(|(q, label)| match label {
-                Some(l)
-                    if kb
-                        .find(l)
-                        .is_some_and(|e| kb.entry(e).kind != Kind::OffTopic) =>
-                {
-                    (l, q)
-                }
-                _ => (OFF_TOPIC_LABEL, q),
-            })
+            .map(|(q, label)| (context::training_label(label, is_off_topic), q))
             .collect()
     }
 }

@@ -154,6 +154,16 @@ pub fn standalone_questions<'a>(turns: &[LabelledTurn<'a>]) -> Vec<(&'a str, Opt
         .collect()
 }
 
+/// The class a labelled turn teaches: its entry, or the one off-topic class
+/// ([`super::train::OFF_TOPIC_LABEL`]) when it is to be declined or its entry
+/// `is_off_topic`.
+pub fn training_label(label: Option<&str>, is_off_topic: impl Fn(&str) -> bool) -> &str {
+    match label {
+        Some(l) if !is_off_topic(l) => l,
+        _ => super::train::OFF_TOPIC_LABEL,
+    }
+}
+
 /// How many times each labelled follow-up counts in training, against once
 /// for each phrase and single question: they are few, and they are what
 /// the model is for.
@@ -236,6 +246,20 @@ mod tests {
         assert_eq!(
             context_words(&with_context(&long, "pillars")).len(),
             MAX_PAIRED_WORDS + 1
+        );
+    }
+
+    #[test]
+    fn a_declined_turn_and_an_off_topic_entry_teach_the_off_topic_class() {
+        let off = |l: &str| l.starts_with("off-topic");
+        assert_eq!(training_label(Some("pillars"), off), "pillars");
+        assert_eq!(
+            training_label(Some("off-topic-food"), off),
+            super::super::train::OFF_TOPIC_LABEL
+        );
+        assert_eq!(
+            training_label(None, off),
+            super::super::train::OFF_TOPIC_LABEL
         );
     }
 
