@@ -84,6 +84,11 @@ pub struct Tuning {
     /// Uzbekistan (cross-validated 2026-12-04 over 13 sets: 0.6 gave 4 more
     /// right answers for 1 more wrong; 0.7 and 0.8 added wrong ones faster).
     pub off_topic_veto_min: f32,
+    /// The classifier's probability that answers its choice even though the
+    /// matcher declined because an off-topic entry or marker matched
+    /// (cross-validated 2026-12-07: 0.9 gave 49 more right answers and no
+    /// more wrong; 0.85, 2 more wrong and one off-topic question answered).
+    pub off_topic_overrule_min: f32,
     /// The classifier's probability that lets an entry the message names in
     /// full replace the matcher's answer, which the message does not name
     /// (cross-validated 2026-12-07: 0.4 and 0.5 alike, 0.6 one wrong more).
@@ -130,6 +135,7 @@ pub const TUNING: Tuning = Tuning {
     agree_score_min: 0.5,
     classifier_alone_min: 0.8,
     off_topic_veto_min: 0.6,
+    off_topic_overrule_min: 0.9,
     named_rival_min: 0.4,
     tie_ratio: 2.0,
     own_topic_min: 0.8,
