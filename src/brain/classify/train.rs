@@ -164,6 +164,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-15.jsonl",
     "tests/data/blind-16.jsonl",
     "tests/data/blind-17.jsonl",
+    "tests/data/blind-18.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
