@@ -463,6 +463,20 @@ fn match_by_rules(
         m.unnamed_speaker = true;
         return (m, Reading::InContext);
     }
+    // The topic asked again in other words ("exact date?" after the
+    // summit's date, "точнее?"), which the message alone answers with the
+    // topic and the classifier is sure of: the answer on screen is the one
+    // that says what the source gives and what it does not, and a neighbour
+    // guessed in its place ("exact date?" was the Africa summit's June) is
+    // wrong. Held out over 18 dialogue sets: +5 right, -4 wrong, alike for
+    // a classifier sure at 0.5 to 0.95.
+    let asks_the_topic_again = topic_words > 0
+        && alone.outcome == Outcome::Answer
+        && alone.answer() == Some(topic)
+        && predicted().is_some_and(|p| p.probability(topic) >= tuning.classifier_alone_min);
+    if asks_the_topic_again {
+        return (alone, Reading::OwnTopic);
+    }
     let names_its_topic = !bare_question
         && alone.outcome == Outcome::Answer
         && alone.candidates[0].label_hit
@@ -2294,6 +2308,20 @@ mod tests {
                 "{lang}: {then}"
             );
         }
+    }
+
+    #[test]
+    fn the_topic_asked_again_in_other_words_is_answered_again() {
+        let replies = talk(
+            Lang::En,
+            &["when is the first korea central asia summit", "exact date?"],
+        );
+        assert_eq!(answered(&replies[0]), Some("summit-date"));
+        assert_eq!(answered(&replies[1]), Some("summit-date"));
+        // A question word the topic answers, read alone as something else,
+        // still leans on the conversation.
+        let replies = talk(Lang::En, &["what are the four pillars", "and why?"]);
+        assert_ne!(replies[1].intent.as_deref(), Some("pillars"));
     }
 
     #[test]
