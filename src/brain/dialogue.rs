@@ -496,7 +496,7 @@ fn match_by_rules(
         !bare_question && index.topic_words_beyond(&unpointed, Some(topic), tuning) > 0;
     if own_topic_reading && let Some(prediction) = predicted() {
         let reviewed = crate::classify::second_opinion(alone.clone(), prediction, tuning, |e| {
-            index.is_off_topic(e)
+            engine.kb().entry(e).kind
         });
         let own = reviewed.answer().filter(|&e| {
             e != topic

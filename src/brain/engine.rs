@@ -271,7 +271,7 @@ impl Engine {
         };
         let review = |m: Match, question: &str| {
             classify::second_opinion(m, &classifier.predict(question), &self.tuning, |e| {
-                self.index.is_off_topic(e)
+                self.kb.entry(e).kind
             })
         };
         let declined_by_words = m.off_topic.is_some();

@@ -89,6 +89,14 @@ pub struct Tuning {
     /// (cross-validated 2026-12-07: 0.9 gave 49 more right answers and no
     /// more wrong; 0.85, 2 more wrong and one off-topic question answered).
     pub off_topic_overrule_min: f32,
+    /// An answer the matcher gave, for an entry the message does not name,
+    /// is withdrawn when the classifier gives it less than this and gives
+    /// another entry at least [`Tuning::doubting_rival_min`]
+    /// (cross-validated 2026-12-07: 5 fewer wrong answers of 4542 for one
+    /// right one less, alike from 0.01 to 0.2).
+    pub doubted_max: f32,
+    /// See [`Tuning::doubted_max`] (alike from 0.2 to 0.5).
+    pub doubting_rival_min: f32,
     /// The classifier's probability that lets an entry the message names in
     /// full replace the matcher's answer, which the message does not name
     /// (cross-validated 2026-12-07: 0.4 and 0.5 alike, 0.6 one wrong more).
@@ -136,6 +144,8 @@ pub const TUNING: Tuning = Tuning {
     classifier_alone_min: 0.8,
     off_topic_veto_min: 0.6,
     off_topic_overrule_min: 0.9,
+    doubted_max: 0.05,
+    doubting_rival_min: 0.4,
     named_rival_min: 0.4,
     tie_ratio: 2.0,
     own_topic_min: 0.8,
