@@ -7,9 +7,9 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-18.jsonl` (210-220 each): more of the same
+//! - `blind-1.jsonl` to `blind-19.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which join the dev sets after their first-contact
-//!   scores are recorded (`blind-18.jsonl` the latest).
+//!   scores are recorded (`blind-19.jsonl` the latest).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -31,7 +31,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 21] = [
+const GATES: [(&str, f64, f64, f64); 22] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -70,6 +70,9 @@ const GATES: [(&str, f64, f64, f64); 21] = [
     // First contact at 6af911b: 91.6% in scope, 97.7% declined, 3.3% wrong
     // (README); a dev set since (98.8%, 97.7% declined, none wrong).
     ("blind-18.jsonl", 0.91, 0.97, 0.035),
+    // First contact at 70787a7: 88.6% in scope, all declined, 1.9% wrong
+    // (README); gated there before any change.
+    ("blind-19.jsonl", 0.88, 0.97, 0.02),
 ];
 
 #[test]
@@ -357,4 +360,12 @@ fn follow_ups_in_blind_dialogue_set_16_keep_their_floor_and_wrong_answer_ceiling
 #[test]
 fn follow_ups_in_blind_dialogue_set_17_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-17.jsonl", 0.79, 0.10, 0.83);
+}
+
+/// The eighteenth blind set of dialogues, scored once at first contact at
+/// 70787a7 (79.5% of follow-ups right, 6.0% wrong, first turns 88%; see the
+/// README), gated there before any change.
+#[test]
+fn follow_ups_in_blind_dialogue_set_18_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-18.jsonl", 0.79, 0.065, 0.87);
 }
