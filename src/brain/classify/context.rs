@@ -50,6 +50,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-15.jsonl",
     "tests/data/dialogues-blind-16.jsonl",
     "tests/data/dialogues-blind-17.jsonl",
+    "tests/data/dialogues-blind-18.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {

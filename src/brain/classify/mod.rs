@@ -759,13 +759,19 @@ mod tests {
             never_off_topic,
         );
         assert_eq!(m.answer(), Some(1));
-        // Seen in a whole question.
+        // Seen in a whole question: the matcher's first choice was the
+        // five-plus-one summits, for "which countries … summits"; the two
+        // entries the message names both list the summit's five members
+        // (which of them the classifier prefers has changed with training).
         let engine = Engine::embedded().unwrap();
         let q = "which countries are in the korea central asia summit";
         let m = engine.match_intent(q);
-        assert_eq!(
-            id(&engine, &m).as_deref(),
-            Some("korea-central-asia-summit"),
+        let answered = id(&engine, &m);
+        assert!(
+            matches!(
+                answered.as_deref(),
+                Some("korea-central-asia-summit" | "countries")
+            ),
             "{m:?}"
         );
     }

@@ -165,6 +165,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-16.jsonl",
     "tests/data/blind-17.jsonl",
     "tests/data/blind-18.jsonl",
+    "tests/data/blind-19.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
