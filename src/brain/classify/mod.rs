@@ -345,35 +345,26 @@ pub fn second_opinion(
         {
             return m;
         }
-        return Match {
-            outcome: Outcome::Fallback,
-            choices: Vec::new(),
-            ..m
-        };
+        return m.declined();
     };
+    // The classifier's choice as the matcher scored it, or with the
+    // classifier's probability for a score when the matcher did not.
+    let matcher_best = m.candidates.iter().find(|c| c.entry == choice).copied();
+    let chosen = matcher_best.unwrap_or(Candidate {
+        entry: choice,
+        score: prob,
+        label_hit: false,
+    });
     if m.off_topic.is_some() {
         if prob < tuning.off_topic_overrule_min {
             return m;
         }
-        let chosen = m
-            .candidates
-            .iter()
-            .find(|c| c.entry == choice)
-            .copied()
-            .unwrap_or(Candidate {
-                entry: choice,
-                score: prob,
-                label_hit: false,
-            });
         return answering(chosen, &m);
     }
     if m.outcome == Outcome::Answer {
         let answered = m.candidates[0].entry;
-        let rival = m
-            .candidates
-            .iter()
-            .find(|c| c.entry == choice && c.score >= tuning.suggest_min && !is_off_topic(c.entry))
-            .copied();
+        let rival =
+            matcher_best.filter(|c| c.score >= tuning.suggest_min && !is_off_topic(c.entry));
         let answered_named = m.candidates[0].label_hit;
         let doubted = answered != choice
             && kind(choice).is_factual()
@@ -391,15 +382,10 @@ pub fn second_opinion(
                 answering(rival, &m)
             }
             Some(rival) if doubted => asking(&[rival, m.candidates[0]], &m),
-            _ if doubted => Match {
-                outcome: Outcome::Fallback,
-                choices: Vec::new(),
-                ..m
-            },
+            _ if doubted => m.declined(),
             _ => m,
         };
     }
-    let matcher_best = m.candidates.iter().find(|c| c.entry == choice).copied();
     let first = m.best().map(|c| c.entry);
     let agree = first == Some(choice)
         && prob >= tuning.agree_min
@@ -417,11 +403,6 @@ pub fn second_opinion(
     if tied {
         return m;
     }
-    let chosen = matcher_best.unwrap_or(Candidate {
-        entry: choice,
-        score: prob,
-        label_hit: false,
-    });
     answering(chosen, &m)
 }
 

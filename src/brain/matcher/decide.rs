@@ -65,6 +65,16 @@ impl Match {
         self.best().map_or(0.0, |c| c.score)
     }
 
+    /// This match as a fallback: nothing answered and nothing offered, the
+    /// candidates kept for the log and for what comes after.
+    pub fn declined(self) -> Match {
+        Match {
+            outcome: Outcome::Fallback,
+            choices: Vec::new(),
+            ..self
+        }
+    }
+
     /// The answered entry, when the outcome is `Answer`.
     pub fn answer(&self) -> Option<EntryIdx> {
         (self.outcome == Outcome::Answer).then(|| self.candidates[0].entry)
