@@ -594,7 +594,17 @@ fn match_by_rules(
         };
         return (m, Reading::InContext);
     }
-    if alone.off_topic.is_some() {
+    // A message that points at the topic ("who attends it?" after the
+    // summit's date) is about the topic, though a word of it belongs to an
+    // off-topic look-alike alone ("who attended" the other summits): it is
+    // read in context rather than declined, unless it names that
+    // look-alike. Held out over 19 dialogue sets: +6 right, no more wrong.
+    let leans_on_topic = points_at_topic(text)
+        && !alone
+            .candidates
+            .iter()
+            .any(|c| c.label_hit && index.is_off_topic(c.entry));
+    if alone.off_topic.is_some() && !leans_on_topic {
         return (alone, Reading::OwnTopic);
     }
     // A message that names a topic of its own and still falls back is
@@ -627,6 +637,10 @@ fn match_by_rules(
     // not what it asks.
     if topic_words > 0 {
         for c in &alone.candidates {
+            // What the look-alike's one word made of it alone.
+            if leans_on_topic && index.is_off_topic(c.entry) {
+                continue;
+            }
             scores.insert(c.entry, *c);
         }
     }
@@ -1059,6 +1073,30 @@ pub fn points_back(text: &str) -> bool {
             || TURKIC_POINTERS.contains(&w.as_str())
             || KO_POINTERS.iter().any(|p| w.starts_with(p))
     })
+}
+
+/// Does the message point back at the last topic itself, or at a person or
+/// a place in it ("who attends it?", "how are they used?", "거기 몇 나라
+/// 참석해?", "그거 목적이 뭐야?")? Wider than [`points_back`]: "it" and "that"
+/// stand for the answer on screen, which is no reason to answer it again,
+/// but is reason to read the message as being about it.
+fn points_at_topic(text: &str) -> bool {
+    const IT: &[&str] = &[
+        "it",
+        "its",
+        "this",
+        "that",
+        "этом",
+        "этого",
+        "этим",
+        "этой",
+        "это",
+    ];
+    const KO_IT: &[&str] = &["그거", "그것", "그게", "그건", "그걸", "이거", "이것"];
+    points_back(text)
+        || crate::normalize::tokenize(text)
+            .iter()
+            .any(|w| IT.contains(&w.as_str()) || KO_IT.iter().any(|p| w.starts_with(p)))
 }
 
 /// The next detail of `topic`: a source quote not shown yet, then a related
@@ -2366,6 +2404,35 @@ mod tests {
             &["куда ездил юн сок ёль в июне 2024", "что там подписали?"],
         );
         assert_eq!(replies[1].intent.as_deref(), Some("agreements"));
+    }
+
+    #[test]
+    fn a_follow_up_pointing_at_the_topic_is_not_declined_for_a_look_alikes_word() {
+        // "used" alone is the off-topic country facts' word ("what is
+        // uranium used for"); "they" are the pillars on screen.
+        assert!(
+            engine()
+                .match_words("how are they used?")
+                .off_topic
+                .is_some()
+        );
+        let replies = talk(
+            Lang::En,
+            &[
+                "what are the pillars of the k silk road initiative",
+                "how are they used?",
+            ],
+        );
+        assert_eq!(replies[1].intent.as_deref(), Some("tailored-cooperation"));
+        // Named, the look-alike is still declined.
+        let replies = talk(
+            Lang::En,
+            &[
+                "what are the pillars of the k silk road initiative",
+                "what's kazakhstan's population, is it big?",
+            ],
+        );
+        assert_eq!(replies[1].intent, None);
     }
 
     #[test]
