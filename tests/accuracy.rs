@@ -7,9 +7,9 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-19.jsonl` (210-220 each): more of the same
+//! - `blind-1.jsonl` to `blind-20.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which join the dev sets after their first-contact
-//!   scores are recorded (`blind-19.jsonl` the latest).
+//!   scores are recorded (`blind-20.jsonl` the latest).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -31,7 +31,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 22] = [
+const GATES: [(&str, f64, f64, f64); 23] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -73,6 +73,9 @@ const GATES: [(&str, f64, f64, f64); 22] = [
     // First contact at 70787a7: 88.6% in scope, all declined, 1.9% wrong
     // (README); a dev set since (98.2%, all declined, 1.0% wrong).
     ("blind-19.jsonl", 0.88, 0.97, 0.02),
+    // First contact at b355487: 95.8% in scope, all declined, 1.9% wrong
+    // (README); gated there before any change.
+    ("blind-20.jsonl", 0.95, 0.97, 0.02),
 ];
 
 #[test]
@@ -371,4 +374,12 @@ fn follow_ups_in_blind_dialogue_set_17_keep_their_floor_and_wrong_answer_ceiling
 #[test]
 fn follow_ups_in_blind_dialogue_set_18_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-18.jsonl", 0.79, 0.065, 0.87);
+}
+
+/// The nineteenth blind set of dialogues, scored once at first contact at
+/// b355487 (83.1% of follow-ups right, 7.2% wrong, first turns 98%; see the
+/// README), gated there before any change.
+#[test]
+fn follow_ups_in_blind_dialogue_set_19_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-19.jsonl", 0.83, 0.075, 0.97);
 }
