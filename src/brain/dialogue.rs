@@ -2479,6 +2479,15 @@ mod tests {
     }
 
     #[test]
+    fn and_the_us_after_russia_is_the_summits_the_united_states_held() {
+        let replies = talk(
+            Lang::En,
+            &["is russia involved in central asia", "and the US?"],
+        );
+        assert_eq!(replies[1].intent.as_deref(), Some("five-plus-one"));
+    }
+
+    #[test]
     fn off_topic_follow_ups_are_still_declined() {
         let replies = talk(
             Lang::En,

@@ -19,7 +19,10 @@
 //! 4. deletes apostrophes inside words (`O'zbekiston` → `ozbekiston`) and a
 //!    possessive `'s` (`Korea's` → `korea`);
 //! 5. splits on everything that is not a letter or digit (punctuation, emoji,
-//!    symbols, spaces).
+//!    symbols, spaces);
+//! 6. reads "us" after "the" as `america`, the knowledge base's word for the
+//!    United States: "and the US?" asks about it, and the pronoun "us" never
+//!    follows "the".
 
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
@@ -187,8 +190,14 @@ pub fn tokenize_each(text: &str, mut each: impl FnMut(&str)) {
     let mut current = String::with_capacity(32);
     let mut count = 0usize;
     let mut in_mention = false;
+    let mut after_the = false;
     let mut flush = |current: &mut String, in_mention: &mut bool| {
         if !current.is_empty() && !*in_mention {
+            if after_the && current == "us" {
+                current.clear();
+                current.push_str("america");
+            }
+            after_the = current == "the";
             each(current);
             count += 1;
         }
@@ -377,6 +386,17 @@ mod tests {
     fn apostrophes_at_the_edges_and_before_s() {
         assert_eq!(toks("'korea' o's"), ["korea", "o"]);
         assert_eq!(toks("it's ok's'"), ["it", "ok"]);
+    }
+
+    #[test]
+    fn us_after_the_is_the_united_states_and_otherwise_the_pronoun() {
+        assert_eq!(toks("and the US?"), ["and", "the", "america"]);
+        assert_eq!(
+            toks("what about the us"),
+            ["what", "about", "the", "america"]
+        );
+        assert_eq!(toks("tell us more"), ["tell", "us", "more"]);
+        assert_eq!(toks("the @us"), ["the"]);
         assert_eq!(toks("rock'n'roll '"), ["rocknroll"]);
     }
 
