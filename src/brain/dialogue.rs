@@ -2488,6 +2488,21 @@ mod tests {
     }
 
     #[test]
+    fn since_what_year_is_when_the_topic_began() {
+        // "Since 2022" is the five-plus-one summits' date; the summit's own
+        // date is no answer to it.
+        let replies = talk(
+            Lang::Ru,
+            &[
+                "какие страны проводили саммиты 5+1 с центральной азией?",
+                "с какого года?",
+            ],
+        );
+        assert_eq!(replies[0].intent.as_deref(), Some("five-plus-one"));
+        assert_eq!(replies[1].intent.as_deref(), Some("five-plus-one"));
+    }
+
+    #[test]
     fn off_topic_follow_ups_are_still_declined() {
         let replies = talk(
             Lang::En,

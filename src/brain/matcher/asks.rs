@@ -35,6 +35,39 @@ pub fn asks_quantity(text: &str) -> bool {
         })
 }
 
+/// The facet bit of "when" ([`FACET_WORDS`]' first word).
+pub(super) const WHEN_FACET: u8 = 1 << 0;
+
+/// Does the text ask for a date in other words than "when": "what year",
+/// "which month", "с какого года", "в каком месяце", "какого числа", "몇
+/// 년", "몇 월"? That asks when, as "когда" and "언제" do. Every question
+/// the matcher ranks is asked this, so its words are read one by one.
+pub fn asks_date(text: &str) -> bool {
+    const WHICH: &[&str] = &[
+        "what",
+        "which",
+        "какой",
+        "какого",
+        "каком",
+        "какие",
+        "какое",
+        "какая",
+    ];
+    const DATE_STEMS: &[&str] = &["год", "месяц", "числ", "дат"];
+    const KO_DATES: &[&str] = &["몇년", "몇월", "며칠", "몇일"];
+    let (mut asked, mut after_which, mut after_myeot) = (false, false, false);
+    crate::normalize::tokenize_each(text, |w| {
+        let date_word = matches!(w, "year" | "month" | "day" | "date")
+            || DATE_STEMS.iter().any(|stem| w.starts_with(stem));
+        asked |= (after_which && date_word)
+            || KO_DATES.iter().any(|p| w.starts_with(p))
+            || (after_myeot && (w.starts_with('년') || w.starts_with('월')));
+        after_which = WHICH.contains(&w);
+        after_myeot = w == "몇";
+    });
+    asked
+}
+
 /// The facet bit of "who" ([`FACET_WORDS`]' third word).
 pub(super) const WHO_FACET: u8 = 1 << 2;
 /// The facet bit of "why" ([`FACET_WORDS`]' fourth word).
@@ -287,6 +320,30 @@ const NOW_MAX_WORDS: usize = 12;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_asked_as_what_year_or_which_month_asks_when() {
+        for q in [
+            "what year?",
+            "which month exactly",
+            "с какого года?",
+            "в каком месяце?",
+            "какого числа?",
+            "몇 년에?",
+            "몇월?",
+            "며칠에?",
+        ] {
+            assert!(asks_date(q), "{q}");
+        }
+        for q in [
+            "what is the k-silk road",
+            "which countries?",
+            "год назад",
+            "몇 나라?",
+        ] {
+            assert!(!asks_date(q), "{q}");
+        }
+    }
 
     #[test]
     fn asking_who_he_is_or_his_name_is_read_in_every_language() {

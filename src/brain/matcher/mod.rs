@@ -49,10 +49,10 @@ mod decide;
 mod sentences;
 mod typo;
 
-use asks::{FACET_WORDS, WHO_FACET};
+use asks::{FACET_WORDS, WHEN_FACET, WHO_FACET};
 pub use asks::{
-    QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, WHY_FACET, asks_how_it_was_put, asks_now,
-    asks_quantity, asks_speaker, asks_statement, asks_who_he_is, is_statement_word,
+    QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, WHY_FACET, asks_date, asks_how_it_was_put,
+    asks_now, asks_quantity, asks_speaker, asks_statement, asks_who_he_is, is_statement_word,
 };
 pub use decide::{
     Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
@@ -504,6 +504,7 @@ impl Index {
                     .fold(0u8, |acc, (_, bit)| acc | bit)
                     | asked_by_examples(asks_quantity, QUANTITY_FACET)
                     | asked_by_examples(asks_speaker, SPEAKER_FACET)
+                    | asked_by_examples(asks_date, WHEN_FACET)
                     | asked_by_examples(asks_statement, STATEMENT_FACET)
             })
             .collect();
@@ -787,7 +788,7 @@ impl Index {
     /// Scores every entry the query reaches, best first.
     pub fn rank(&self, text: &str, tuning: &Tuning) -> Vec<Candidate> {
         let query = self.read(text, tuning);
-        self.rank_tokens_with(&query, &[], asks_speaker(text), tuning)
+        self.rank_tokens_with(&query, &[], shape_facets(text), tuning)
     }
 
     /// Like [`Index::rank`], and also scores `around` (the entries near a
@@ -796,7 +797,7 @@ impl Index {
     /// words of its own to bring its topic in.
     pub fn rank_around(&self, text: &str, around: &[EntryIdx], tuning: &Tuning) -> Vec<Candidate> {
         let query = self.read(text, tuning);
-        self.rank_tokens_with(&query, around, asks_speaker(text), tuning)
+        self.rank_tokens_with(&query, around, shape_facets(text), tuning)
     }
 
     /// How many words of `text` name a topic: known words that are neither
@@ -978,12 +979,12 @@ impl Index {
             .count()
     }
 
-    /// `speaker`: the text asks who said something ([`asks_speaker`]).
+    /// `shape`: the facets the text's shape asks ([`shape_facets`]).
     fn rank_tokens_with(
         &self,
         query: &[QueryToken],
         around: &[EntryIdx],
-        speaker: bool,
+        shape: u8,
         tuning: &Tuning,
     ) -> Vec<Candidate> {
         // Unknown words count together, sublinearly (see `unknown_exponent`).
@@ -1061,10 +1062,11 @@ impl Index {
             .iter()
             .flat_map(|q| &q.matches)
             .filter_map(|(id, _)| self.facet_tokens.iter().find(|(f, _)| f == id))
-            .fold(0, |acc, (_, bit)| acc | bit);
+            .fold(0, |acc, (_, bit)| acc | bit)
+            | shape & WHEN_FACET;
         // Who said something asks the speaker, not any "who": "who said
         // that?" is not "who are you?" nor "who takes part?".
-        let asked = if speaker {
+        let asked = if shape & SPEAKER_FACET != 0 {
             asked & !WHO_FACET | SPEAKER_FACET
         } else {
             asked
@@ -1309,7 +1311,7 @@ impl Index {
             QUANTITY_FACET
         } else {
             0
-        };
+        } | shape_facets(text) & WHEN_FACET;
         let asked = words(text)
             .iter()
             .map(|w| self.lookup(w, tuning))
@@ -1332,6 +1334,14 @@ impl Index {
     pub fn is_off_topic(&self, entry: EntryIdx) -> bool {
         self.off_topic[entry]
     }
+}
+
+/// The facets a text asks by its shape rather than by a question word: who
+/// said it ([`asks_speaker`]) and a date asked as "what year" ([`asks_date`]).
+fn shape_facets(text: &str) -> u8 {
+    let speaker = if asks_speaker(text) { SPEAKER_FACET } else { 0 };
+    let date = if asks_date(text) { WHEN_FACET } else { 0 };
+    speaker | date
 }
 
 /// Scores a query against every phrase with strsim, with no index: the baseline
