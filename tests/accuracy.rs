@@ -383,3 +383,11 @@ fn follow_ups_in_blind_dialogue_set_18_keep_their_floor_and_wrong_answer_ceiling
 fn follow_ups_in_blind_dialogue_set_19_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-19.jsonl", 0.83, 0.075, 0.97);
 }
+
+/// The twentieth blind set of dialogues, scored once at first contact at
+/// 169a4e7 (84.8% of follow-ups right, 6.7% wrong, first turns 98%; see the
+/// README), gated there before any change.
+#[test]
+fn follow_ups_in_blind_dialogue_set_20_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-20.jsonl", 0.84, 0.07, 0.97);
+}
