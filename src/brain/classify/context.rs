@@ -52,6 +52,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-17.jsonl",
     "tests/data/dialogues-blind-18.jsonl",
     "tests/data/dialogues-blind-19.jsonl",
+    "tests/data/dialogues-blind-20.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {
