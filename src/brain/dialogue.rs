@@ -411,6 +411,10 @@ fn match_by_rules(
         .candidates
         .iter()
         .any(|c| c.label_hit && !index.is_off_topic(c.entry));
+    // The question words asked, and the entries that answer them anywhere
+    // in the knowledge base: "why?" after the state visits may be answered
+    // by "why Central Asia", which is no neighbour of theirs.
+    let asked = index.facets_asked(text, tuning);
     if names_a_topic {
         let model_declines = predicted().is_some_and(|p| matches!(p.best(), Some((None, _))));
         if alone.off_topic.is_some() || model_declines {
@@ -432,7 +436,7 @@ fn match_by_rules(
                     if r.outcome == Outcome::Answer
                         && r.off_topic.is_none()
                         && index.topic_words_beyond(text, Some(topic), tuning) > 0
-                        && index.facets_asked(text, tuning) & WHY_FACET == 0 =>
+                        && asked & WHY_FACET == 0 =>
                 {
                     return (r, Reading::OwnTopic);
                 }
@@ -450,10 +454,6 @@ fn match_by_rules(
     // A bare question word ("why?") names no topic even where it is some
     // entry's alias ("why" for "why Central Asia"): after an answer it asks
     // about that answer's topic.
-    // The question words asked, and the entries that answer them anywhere
-    // in the knowledge base: "why?" after the state visits may be answered
-    // by "why Central Asia", which is no neighbour of theirs.
-    let asked = index.facets_asked(text, tuning);
     // A question word asked of another entry, named in full ("when is the
     // first korea-central asia summit" after the Africa summit), is no bare
     // question about the topic, though every word of it is also the
@@ -1116,10 +1116,11 @@ fn points_at_topic(text: &str) -> bool {
         "это",
     ];
     const KO_IT: &[&str] = &["그거", "그것", "그게", "그건", "그걸", "이거", "이것"];
-    points_back(text)
-        || crate::normalize::tokenize(text)
-            .iter()
-            .any(|w| IT.contains(&w.as_str()) || KO_IT.iter().any(|p| w.starts_with(p)))
+    let mut points = false;
+    crate::normalize::tokenize_each(text, |w| {
+        points |= IT.contains(&w) || KO_IT.iter().any(|p| w.starts_with(p));
+    });
+    points || points_back(text)
 }
 
 /// The next detail of `topic`: a source quote not shown yet, then a related
