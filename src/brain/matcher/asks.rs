@@ -40,32 +40,65 @@ pub(super) const WHEN_FACET: u8 = 1 << 0;
 
 /// Does the text ask for a date in other words than "when": "what year",
 /// "which month", "с какого года", "в каком месяце", "какого числа", "몇
-/// 년", "몇 월"? That asks when, as "когда" and "언제" do. Every question
-/// the matcher ranks is asked this, so its words are read one by one.
+/// 년", "몇 월"? That asks when, as "когда" and "언제" do.
 pub fn asks_date(text: &str) -> bool {
-    const WHICH: &[&str] = &[
-        "what",
-        "which",
-        "какой",
-        "какого",
-        "каком",
-        "какие",
-        "какое",
-        "какая",
-    ];
-    const DATE_STEMS: &[&str] = &["год", "месяц", "числ", "дат"];
-    const KO_DATES: &[&str] = &["몇년", "몇월", "며칠", "몇일"];
-    let (mut asked, mut after_which, mut after_myeot) = (false, false, false);
-    crate::normalize::tokenize_each(text, |w| {
+    let mut seen = DateWords::default();
+    crate::normalize::tokenize_each(text, |w| seen.read(w));
+    seen.asked
+}
+
+/// What [`asks_date`] has seen of a message's words so far: it reads them
+/// one by one, so that [`shape_facets`] reads a message's words once for
+/// every shape it asks.
+#[derive(Default)]
+struct DateWords {
+    asked: bool,
+    after_which: bool,
+    after_myeot: bool,
+}
+
+impl DateWords {
+    fn read(&mut self, w: &str) {
+        const WHICH: &[&str] = &[
+            "what",
+            "which",
+            "какой",
+            "какого",
+            "каком",
+            "какие",
+            "какое",
+            "какая",
+        ];
+        const DATE_STEMS: &[&str] = &["год", "месяц", "числ", "дат"];
+        const KO_DATES: &[&str] = &["몇년", "몇월", "며칠", "몇일"];
         let date_word = matches!(w, "year" | "month" | "day" | "date")
             || DATE_STEMS.iter().any(|stem| w.starts_with(stem));
-        asked |= (after_which && date_word)
+        self.asked |= (self.after_which && date_word)
             || KO_DATES.iter().any(|p| w.starts_with(p))
-            || (after_myeot && (w.starts_with('년') || w.starts_with('월')));
-        after_which = WHICH.contains(&w);
-        after_myeot = w == "몇";
+            || (self.after_myeot && (w.starts_with('년') || w.starts_with('월')));
+        self.after_which = WHICH.contains(&w);
+        self.after_myeot = w == "몇";
+    }
+}
+
+/// The facets a text asks by its shape rather than by a question word:
+/// who said it ([`asks_speaker`]) and a date asked as "what year"
+/// ([`asks_date`]), from one reading of its words (every question the
+/// matcher ranks is asked both).
+pub fn shape_facets(text: &str) -> u8 {
+    let mut speaker = SpeakerWords::default();
+    let mut date = DateWords::default();
+    crate::normalize::tokenize_each(text, |w| {
+        speaker.read(w);
+        date.read(w);
     });
-    asked
+    let speaker = if speaker.ask_the_speaker() {
+        SPEAKER_FACET
+    } else {
+        0
+    };
+    let date = if date.asked { WHEN_FACET } else { 0 };
+    speaker | date
 }
 
 /// The facet bit of "who" ([`FACET_WORDS`]' third word).

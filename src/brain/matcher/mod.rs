@@ -53,6 +53,7 @@ use asks::{FACET_WORDS, WHEN_FACET, WHO_FACET};
 pub use asks::{
     QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, WHY_FACET, asks_date, asks_how_it_was_put,
     asks_now, asks_quantity, asks_speaker, asks_statement, asks_who_he_is, is_statement_word,
+    shape_facets,
 };
 pub use decide::{
     Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
@@ -1334,14 +1335,6 @@ impl Index {
     pub fn is_off_topic(&self, entry: EntryIdx) -> bool {
         self.off_topic[entry]
     }
-}
-
-/// The facets a text asks by its shape rather than by a question word: who
-/// said it ([`asks_speaker`]) and a date asked as "what year" ([`asks_date`]).
-fn shape_facets(text: &str) -> u8 {
-    let speaker = if asks_speaker(text) { SPEAKER_FACET } else { 0 };
-    let date = if asks_date(text) { WHEN_FACET } else { 0 };
-    speaker | date
 }
 
 /// Scores a query against every phrase with strsim, with no index: the baseline
