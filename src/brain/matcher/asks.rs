@@ -69,16 +69,21 @@ impl DateWords {
             "какое",
             "какая",
         ];
-        const DATE_STEMS: &[&str] = &["год", "месяц", "числ", "дат"];
         const KO_DATES: &[&str] = &["몇년", "몇월", "며칠", "몇일"];
-        let date_word = matches!(w, "year" | "month" | "day" | "date")
-            || DATE_STEMS.iter().any(|stem| w.starts_with(stem));
+        let date_word = is_date_word(w);
         self.asked |= (self.after_which && date_word)
             || KO_DATES.iter().any(|p| w.starts_with(p))
             || (self.after_myeot && (w.starts_with('년') || w.starts_with('월')));
         self.after_which = WHICH.contains(&w);
         self.after_myeot = w == "몇";
     }
+}
+
+/// Is the word one a date is asked with ("year", "месяца", "числа")?
+pub fn is_date_word(w: &str) -> bool {
+    const DATE_STEMS: &[&str] = &["год", "месяц", "числ", "дат"];
+    matches!(w, "year" | "month" | "day" | "date")
+        || DATE_STEMS.iter().any(|stem| w.starts_with(stem))
 }
 
 /// The facets a text asks by its shape rather than by a question word:

@@ -52,8 +52,8 @@ mod typo;
 use asks::{FACET_WORDS, WHEN_FACET, WHO_FACET};
 pub use asks::{
     QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, WHY_FACET, asks_date, asks_how_it_was_put,
-    asks_now, asks_quantity, asks_speaker, asks_statement, asks_who_he_is, is_statement_word,
-    shape_facets,
+    asks_now, asks_quantity, asks_speaker, asks_statement, asks_who_he_is, is_date_word,
+    is_statement_word, shape_facets,
 };
 pub use decide::{
     Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
