@@ -1308,18 +1308,20 @@ impl Index {
     /// The facets (a bit per "when", "where", "who", "why",
     /// [`QUANTITY_FACET`] and [`SPEAKER_FACET`]) the text asks.
     pub fn facets_asked(&self, text: &str, tuning: &Tuning) -> u8 {
+        // One reading of the words for both shapes (who said it, a date).
+        let shape = shape_facets(text);
         let quantity = if asks_quantity(text) {
             QUANTITY_FACET
         } else {
             0
-        } | shape_facets(text) & WHEN_FACET;
+        } | shape & WHEN_FACET;
         let asked = words(text)
             .iter()
             .map(|w| self.lookup(w, tuning))
             .flat_map(|q| q.matches.to_vec())
             .filter_map(|(id, _)| self.facet_tokens.iter().find(|(f, _)| *f == id))
             .fold(quantity, |acc, (_, bit)| acc | bit);
-        if asks_speaker(text) {
+        if shape & SPEAKER_FACET != 0 {
             asked & !WHO_FACET | SPEAKER_FACET
         } else {
             asked
