@@ -7,9 +7,9 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-20.jsonl` (210-220 each): more of the same
+//! - `blind-1.jsonl` to `blind-21.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which join the dev sets after their first-contact
-//!   scores are recorded (`blind-20.jsonl` the latest).
+//!   scores are recorded (`blind-21.jsonl` the latest).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -31,7 +31,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 23] = [
+const GATES: [(&str, f64, f64, f64); 24] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -76,6 +76,9 @@ const GATES: [(&str, f64, f64, f64); 23] = [
     // First contact at b355487: 95.8% in scope, all declined, 1.9% wrong
     // (README); gated there before any change.
     ("blind-20.jsonl", 0.95, 0.97, 0.02),
+    // First contact at e04e79f: 98.2% in scope, all declined, 1.0% wrong
+    // (README); gated there before any change.
+    ("blind-21.jsonl", 0.97, 0.97, 0.015),
 ];
 
 #[test]
