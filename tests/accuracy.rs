@@ -394,3 +394,11 @@ fn follow_ups_in_blind_dialogue_set_19_keep_their_floor_and_wrong_answer_ceiling
 fn follow_ups_in_blind_dialogue_set_20_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-20.jsonl", 0.84, 0.07, 0.97);
 }
+
+/// The twenty-first blind set of dialogues, scored once at first contact at
+/// fb37443 (87.3% of follow-ups right, 6.1% wrong, first turns 94%; see the
+/// README), gated there before any change.
+#[test]
+fn follow_ups_in_blind_dialogue_set_21_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-21.jsonl", 0.86, 0.065, 0.92);
+}
