@@ -9,7 +9,8 @@
 //!   code-switching, gaps in the article and off-topic traps);
 //! - `blind-1.jsonl` to `blind-21.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which join the dev sets after their first-contact
-//!   scores are recorded (`blind-21.jsonl` the latest).
+//!   scores are recorded (`blind-21.jsonl` the latest, scored but not yet
+//!   joined).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -77,7 +78,9 @@ const GATES: [(&str, f64, f64, f64); 24] = [
     // (README); gated there before any change.
     ("blind-20.jsonl", 0.95, 0.97, 0.02),
     // First contact at e04e79f: 98.2% in scope, all declined, 1.0% wrong
-    // (README); gated there before any change.
+    // (README); gated there before any change. Not in QUESTION_SETS yet:
+    // folding it made an off-topic question after a long story answered
+    // (README, "measured as folds but not joined").
     ("blind-21.jsonl", 0.97, 0.97, 0.015),
 ];
 
