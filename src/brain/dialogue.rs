@@ -311,6 +311,22 @@ pub fn respond(
         }
     };
 
+    // A request for more that names what it is about ("more pls from that
+    // official") and is read as the last answer again asks to go on with
+    // it: the same answer once more would repeat itself.
+    let repeats_topic = live
+        .as_ref()
+        .filter(|d| !d.unanswered)
+        .and_then(Dialogue::topic)
+        .filter(|&topic| m.answer() == Some(topic) && has_loose_more_marker(text));
+    if let Some(topic) = repeats_topic {
+        return Turn {
+            reply: more(engine, topic, &mut next, lang),
+            dialogue: next,
+            reading: Reading::More,
+            matched: None,
+        };
+    }
     let reply = engine.render_reply(&m, lang);
     match m.answer() {
         Some(entry) => {
@@ -1213,16 +1229,21 @@ fn asks_for_more(engine: &Engine, topic: EntryIdx, text: &str) -> bool {
     let index = engine.index();
     let tuning = engine.tuning();
     let words = crate::normalize::tokenize(text);
-    words
-        .iter()
-        .cloned()
-        .map(without_polite_yo)
-        .any(|w| LOOSE_MORE_MARKERS.contains(&w.as_str()))
+    has_loose_more_marker(text)
         && !words
             .iter()
             .any(|w| is_list_word(w) || ENUMERATING.contains(&w.as_str()))
         && index.facets_asked(text, tuning) == 0
         && index.topic_words_beyond(text, Some(topic), tuning) == 0
+}
+
+/// Does the message have a word that plainly asks for more
+/// ([`LOOSE_MORE_MARKERS`])?
+fn has_loose_more_marker(text: &str) -> bool {
+    crate::normalize::tokenize(text)
+        .into_iter()
+        .map(without_polite_yo)
+        .any(|w| LOOSE_MORE_MARKERS.contains(&w.as_str()))
 }
 
 /// A word without the final 요 that makes Korean polite ("더요", "자세히요"):
@@ -2232,6 +2253,34 @@ mod tests {
         );
         assert_eq!(replies[1].outcome, Outcome::Answer, "{:?}", replies[1]);
         assert_ne!(replies[1].body, replies[0].body);
+    }
+
+    #[test]
+    fn a_request_for_more_read_as_the_last_answer_goes_on_instead_of_repeating() {
+        let engine = engine();
+        for (first, again) in [
+            (
+                "who announced the k-silk road?",
+                "tell me more about who announced it",
+            ),
+            (
+                "кто объявил о k-silk road?",
+                "расскажи подробнее, кто это объявил",
+            ),
+        ] {
+            let topic = engine.match_intent(first).answer().unwrap();
+            // Not a request for more by its words alone (it names the
+            // topic's words), and matched alone it is the last answer again.
+            assert!(
+                !asks_for_more(engine, topic, &engine.reading(again)),
+                "{again}"
+            );
+            assert_eq!(engine.match_intent(again).answer(), Some(topic), "{again}");
+            let replies = talk(Lang::En, &[first, again]);
+            let more = talk(Lang::En, &[first, "tell me more"]);
+            assert_ne!(replies[1].body, replies[0].body, "{again}");
+            assert_eq!(replies[1].body, more[1].body, "{again}");
+        }
     }
 
     #[test]

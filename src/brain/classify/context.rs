@@ -53,6 +53,7 @@ pub const DIALOGUE_SETS: &[&str] = &[
     "tests/data/dialogues-blind-18.jsonl",
     "tests/data/dialogues-blind-19.jsonl",
     "tests/data/dialogues-blind-20.jsonl",
+    "tests/data/dialogues-blind-21.jsonl",
 ];
 
 fn fnv(parts: &[&str]) -> u32 {

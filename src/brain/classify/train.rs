@@ -167,6 +167,7 @@ pub const QUESTION_SETS: &[&str] = &[
     "tests/data/blind-18.jsonl",
     "tests/data/blind-19.jsonl",
     "tests/data/blind-20.jsonl",
+    "tests/data/blind-21.jsonl",
 ];
 
 /// What an entry of the knowledge base teaches the classifier, read the same
