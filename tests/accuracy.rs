@@ -7,9 +7,10 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-21.jsonl` (210-220 each): more of the same
+//! - `blind-1.jsonl` to `blind-22.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which join the dev sets after their first-contact
-//!   scores are recorded (`blind-21.jsonl` the latest joined).
+//!   scores are recorded (`blind-22.jsonl` the latest, scored but not yet
+//!   joined).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -31,7 +32,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 24] = [
+const GATES: [(&str, f64, f64, f64); 25] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -79,6 +80,9 @@ const GATES: [(&str, f64, f64, f64); 24] = [
     // First contact at e04e79f: 98.2% in scope, all declined, 1.0% wrong
     // (README); a dev set since (98.2%, all declined, 1 wrong answer).
     ("blind-21.jsonl", 0.97, 0.97, 0.015),
+    // First contact at 197ca1b: 88.5% in scope, all declined, none wrong
+    // (README; its writers had personas); gated there before any change.
+    ("blind-22.jsonl", 0.88, 0.97, 0.005),
 ];
 
 #[test]
@@ -403,4 +407,12 @@ fn follow_ups_in_blind_dialogue_set_20_keep_their_floor_and_wrong_answer_ceiling
 #[test]
 fn follow_ups_in_blind_dialogue_set_21_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-21.jsonl", 0.86, 0.065, 0.92);
+}
+
+/// The twenty-second blind set of dialogues, its writers given personas,
+/// scored once at first contact at 197ca1b (81.8% of follow-ups right, 4.8%
+/// wrong, first turns 84%; see the README), gated there before any change.
+#[test]
+fn follow_ups_in_blind_dialogue_set_22_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-22.jsonl", 0.81, 0.05, 0.84);
 }
