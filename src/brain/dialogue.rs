@@ -276,7 +276,12 @@ pub fn respond(
     let asks_speakers_words = live_topic.is_some_and(|topic| {
         engine.index().entry_facets(topic) & STATEMENT_FACET == 0 && matcher::asks_statement(&read)
     });
+    let speakers_next = live
+        .as_ref()
+        .filter(|d| !d.unanswered)
+        .and_then(|d| speakers_other_remark(engine, d, &read));
     if !asks_speakers_words
+        && speakers_next.is_none()
         && (is_more(text) || live_topic.is_some_and(|topic| asks_for_more(engine, topic, &read)))
     {
         let topic = live
@@ -301,6 +306,10 @@ pub fn respond(
     }
     let text = &*read;
     let (m, reading) = match live_topic {
+        _ if speakers_next.is_some() => (
+            answer_match(speakers_next.expect("checked")),
+            Reading::InContext,
+        ),
         // The engine marks a question about the present itself.
         None => (engine.match_intent(text), Reading::Alone),
         Some(topic) => {
@@ -1235,6 +1244,34 @@ fn asks_for_more(engine: &Engine, topic: EntryIdx, text: &str) -> bool {
             .any(|w| is_list_word(w) || ENUMERATING.contains(&w.as_str()))
         && index.facets_asked(text, tuning) == 0
         && index.topic_words_beyond(text, Some(topic), tuning) == 0
+}
+
+/// "What else did he say?" after a remark of the official the source does
+/// not name: his next remark not shown yet, in the knowledge base's order,
+/// among the entries whose examples ask what was said (the statement facet:
+/// "Russia and China are deepening ties" is the article's report, not a
+/// remark of his that people ask for).
+/// The entries that quote him are marked `unnamed_speaker`, and they are
+/// all one man's words ("а что еще он говорил" after the imperialism remark
+/// asks for his words on the young population, not the source's wording of
+/// the same remark). A named speaker's words are found by the statement
+/// facet instead; this needs the mark because nothing else ties the unnamed
+/// official's remarks together.
+fn speakers_other_remark(engine: &Engine, dialogue: &Dialogue, text: &str) -> Option<EntryIdx> {
+    let kb = engine.kb();
+    let topic = dialogue.topic()?;
+    if !kb.entry(topic).unnamed_speaker
+        || !matcher::asks_statement(text)
+        || !has_loose_more_marker(text)
+    {
+        return None;
+    }
+    (0..kb.entries().len()).find(|&e| {
+        e != topic
+            && kb.entry(e).unnamed_speaker
+            && engine.index().entry_facets(e) & STATEMENT_FACET != 0
+            && !dialogue.was_shown(e as u32)
+    })
 }
 
 /// Does the message have a word that plainly asks for more
@@ -2253,6 +2290,55 @@ mod tests {
         );
         assert_eq!(replies[1].outcome, Outcome::Answer, "{:?}", replies[1]);
         assert_ne!(replies[1].body, replies[0].body);
+    }
+
+    #[test]
+    fn what_else_the_unnamed_official_said_is_his_other_remark() {
+        let engine = engine();
+        let id = |r: &Reply| {
+            r.intent
+                .as_deref()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("{:?}", r.outcome))
+        };
+        for (lang, first, again) in [
+            (
+                Lang::En,
+                "what did the senior official say about imperialism?",
+                "what else did he say?",
+            ),
+            (
+                Lang::Ru,
+                "что там корейский чиновник говорил про империализм",
+                "а что еще он говорил",
+            ),
+        ] {
+            let replies = talk(lang, &[first, again]);
+            assert_eq!(id(&replies[0]), "imperialism", "{first}");
+            // Not the source's wording of the same remark: another remark
+            // of his.
+            assert_eq!(id(&replies[1]), "demographics", "{again}");
+        }
+        // Once his remarks are all shown, or after a named speaker, the
+        // rule has nothing to say and the others decide.
+        let kb = engine.kb();
+        let mut dialogue = Dialogue::default();
+        dialogue.answered(engine, kb.find("imperialism").unwrap());
+        dialogue.answered(engine, kb.find("demographics").unwrap());
+        assert_eq!(
+            speakers_other_remark(engine, &dialogue, "what else did he say?"),
+            None
+        );
+        let mut named = Dialogue::default();
+        named.answered(engine, kb.find("announcement").unwrap());
+        assert_eq!(
+            speakers_other_remark(engine, &named, "what else did he say?"),
+            None
+        );
+        // Asked who he is, not what else he said: no remark.
+        let mut asked = Dialogue::default();
+        asked.answered(engine, kb.find("imperialism").unwrap());
+        assert_eq!(speakers_other_remark(engine, &asked, "who is he?"), None);
     }
 
     #[test]
