@@ -305,14 +305,11 @@ pub fn respond(
         };
     }
     let text = &*read;
-    let (m, reading) = match live_topic {
-        _ if speakers_next.is_some() => (
-            answer_match(speakers_next.expect("checked")),
-            Reading::InContext,
-        ),
+    let (m, reading) = match (speakers_next, live_topic) {
+        (Some(remark), _) => (answer_match(remark), Reading::InContext),
         // The engine marks a question about the present itself.
-        None => (engine.match_intent(text), Reading::Alone),
-        Some(topic) => {
+        (None, None) => (engine.match_intent(text), Reading::Alone),
+        (None, Some(topic)) => {
             let (mut m, reading) =
                 match_in_context(engine, live.as_ref().expect("a topic"), topic, text);
             m.about_now = m.outcome == Outcome::Answer && matcher::asks_now(text);
@@ -320,9 +317,10 @@ pub fn respond(
         }
     };
 
-    // A request for more that names what it is about ("more pls from that
-    // official") and is read as the last answer again asks to go on with
-    // it: the same answer once more would repeat itself.
+    // A request for more that names what it is about ("tell me more about
+    // who announced it" after the announcement) and is read as the last
+    // answer again asks to go on with it: the same answer once more would
+    // repeat itself.
     let repeats_topic = live
         .as_ref()
         .filter(|d| !d.unanswered)
