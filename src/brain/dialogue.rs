@@ -272,23 +272,20 @@ pub fn respond(
     let live_topic = live.as_ref().and_then(Dialogue::topic);
     // "What else did he say?" after who said it asks for his words, which
     // the statement rule finds near the topic; after a quote it asks for
-    // more of them, as any "what else" does.
+    // more of them, as any "what else" does: the unnamed official's other
+    // remarks ([`speakers_other_remark`]), else more of the same one.
     let asks_speakers_words = live_topic.is_some_and(|topic| {
         engine.index().entry_facets(topic) & STATEMENT_FACET == 0 && matcher::asks_statement(&read)
     });
-    let speakers_next = live
-        .as_ref()
-        .filter(|d| !d.unanswered)
-        .and_then(|d| speakers_other_remark(engine, d, &read));
+    // What "more" and "what else did he say" go on from: the last answer,
+    // unless the last message went unanswered.
+    let answered = live.as_ref().filter(|d| !d.unanswered);
+    let speakers_next = answered.and_then(|d| speakers_other_remark(engine, d, &read));
     if !asks_speakers_words
         && speakers_next.is_none()
         && (is_more(text) || live_topic.is_some_and(|topic| asks_for_more(engine, topic, &read)))
     {
-        let topic = live
-            .as_ref()
-            .filter(|d| !d.unanswered)
-            .and_then(Dialogue::topic);
-        let reply = match topic {
+        let reply = match answered.and_then(Dialogue::topic) {
             Some(topic) => more(engine, topic, &mut next, lang),
             None => {
                 let mut reply =
@@ -321,11 +318,9 @@ pub fn respond(
     // who announced it" after the announcement) and is read as the last
     // answer again asks to go on with it: the same answer once more would
     // repeat itself.
-    let repeats_topic = live
-        .as_ref()
-        .filter(|d| !d.unanswered)
-        .and_then(Dialogue::topic)
-        .filter(|&topic| m.answer() == Some(topic) && has_loose_more_marker(text));
+    let repeats_topic = answered.and_then(Dialogue::topic).filter(|&topic| {
+        m.answer() == Some(topic) && has_loose_more_marker(&crate::normalize::tokenize(text))
+    });
     if let Some(topic) = repeats_topic {
         return Turn {
             reply: more(engine, topic, &mut next, lang),
@@ -419,10 +414,7 @@ fn match_by_rules(
     // Declined is declined: "how many people live there?" stays off-topic
     // (unless only a word of it looked off-topic and it points in the last
     // list: "the first one" is no "first lady").
-    let declined_outright = alone
-        .off_topic
-        .is_some_and(|o| alone.candidates.iter().any(|c| c.entry == o && c.label_hit));
-    if declined_outright {
+    if alone.off_topic_named() {
         return (alone, Reading::OwnTopic);
     }
     // A question that names a topic of its own and is declined on its own
@@ -1236,7 +1228,7 @@ fn asks_for_more(engine: &Engine, topic: EntryIdx, text: &str) -> bool {
     let index = engine.index();
     let tuning = engine.tuning();
     let words = crate::normalize::tokenize(text);
-    has_loose_more_marker(text)
+    has_loose_more_marker(&words)
         && !words
             .iter()
             .any(|w| is_list_word(w) || ENUMERATING.contains(&w.as_str()))
@@ -1260,23 +1252,28 @@ fn speakers_other_remark(engine: &Engine, dialogue: &Dialogue, text: &str) -> Op
     let topic = dialogue.topic()?;
     if !kb.entry(topic).unnamed_speaker
         || !matcher::asks_statement(text)
-        || !has_loose_more_marker(text)
+        || !has_loose_more_marker(&crate::normalize::tokenize(text))
     {
         return None;
     }
-    (0..kb.entries().len()).find(|&e| {
-        e != topic
-            && kb.entry(e).unnamed_speaker
-            && engine.index().entry_facets(e) & STATEMENT_FACET != 0
-            && !dialogue.was_shown(e as u32)
-    })
+    kb.entries()
+        .iter()
+        .enumerate()
+        .find(|&(e, entry)| {
+            e != topic
+                && entry.unnamed_speaker
+                && engine.index().entry_facets(e) & STATEMENT_FACET != 0
+                && !dialogue.was_shown(e as u32)
+        })
+        .map(|(e, _)| e)
 }
 
 /// Does the message have a word that plainly asks for more
 /// ([`LOOSE_MORE_MARKERS`])?
-fn has_loose_more_marker(text: &str) -> bool {
-    crate::normalize::tokenize(text)
-        .into_iter()
+fn has_loose_more_marker(words: &[String]) -> bool {
+    words
+        .iter()
+        .cloned()
         .map(without_polite_yo)
         .any(|w| LOOSE_MORE_MARKERS.contains(&w.as_str()))
 }

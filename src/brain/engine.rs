@@ -209,9 +209,8 @@ impl Engine {
         let small_talk = m.outcome == Outcome::Answer
             && self.kb.entry(m.candidates[0].entry).kind == Kind::SmallTalk
             && !m.candidates[0].label_hit;
-        let declined_without_a_word = m.outcome == Outcome::Fallback
-            && m.off_topic
-                .is_some_and(|off| !m.candidates.iter().any(|c| c.entry == off && c.label_hit));
+        let declined_without_a_word =
+            m.outcome == Outcome::Fallback && m.off_topic.is_some() && !m.off_topic_named();
         if !(small_talk || declined_without_a_word) {
             return None;
         }
@@ -347,14 +346,14 @@ impl Engine {
         }
         let question = matcher::question_part(text)?;
         let asked = self.match_words(&question);
-        let off = asked.off_topic?;
-        let earned = asked
-            .candidates
-            .iter()
-            .any(|c| c.entry == off && c.label_hit);
+        // The model reads the question only when its words decline it.
+        if asked.outcome != Outcome::Fallback || !asked.off_topic_named() {
+            return None;
+        }
         let (model_says, _) = classifier.predict(&question).best()?;
-        let model_declines = model_says.is_none_or(|e| self.index.is_off_topic(e));
-        (asked.outcome == Outcome::Fallback && earned && model_declines).then(|| m.clone())
+        model_says
+            .is_none_or(|e| self.index.is_off_topic(e))
+            .then(|| m.clone())
     }
 
     /// A long message its words declined, answered by its question when the

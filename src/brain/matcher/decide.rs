@@ -80,6 +80,18 @@ impl Match {
         (self.outcome == Outcome::Answer).then(|| self.candidates[0].entry)
     }
 
+    /// Did an off-topic entry match that the message names by one of its
+    /// labels ("how many people live in kazakhstan": the population look-alike
+    /// by "population", not only by the shape of the question)? Such a
+    /// decline is the message's own words speaking.
+    pub fn off_topic_named(&self) -> bool {
+        self.off_topic.is_some_and(|off| {
+            self.candidates
+                .iter()
+                .any(|c| c.entry == off && c.label_hit)
+        })
+    }
+
     /// The best candidate that is a real answer (not an off-topic entry).
     pub fn best(&self) -> Option<Candidate> {
         self.candidates
