@@ -7,10 +7,10 @@
 //! - `dev-2.jsonl`: 224 questions written from the article alone (whole
 //!   sentences in English, Russian and Korean, long chatty messages,
 //!   code-switching, gaps in the article and off-topic traps);
-//! - `blind-1.jsonl` to `blind-22.jsonl` (210-220 each): more of the same
+//! - `blind-1.jsonl` to `blind-23.jsonl` (210-220 each): more of the same
 //!   kind, the blind sets, which join the dev sets after their first-contact
-//!   scores are recorded (`blind-22.jsonl` the latest, scored but not yet
-//!   joined).
+//!   scores are recorded (`blind-22.jsonl` and `blind-23.jsonl` the latest,
+//!   scored but not joined).
 //!
 //! Each set has a floor for in-scope answers, for declined off-topic
 //! questions, and a ceiling for wrong answers, which are worse than a
@@ -32,7 +32,7 @@ fn report(file: &str) -> EvalReport {
 /// very sets (`classify::train::QUESTION_SETS`), so the floors are high:
 /// they catch a model or a matcher that stopped working, not a measure of
 /// new questions (`examples/crossval.rs` and the blind sets are that).
-const GATES: [(&str, f64, f64, f64); 25] = [
+const GATES: [(&str, f64, f64, f64); 26] = [
     ("eval.jsonl", 0.97, 0.98, 0.01),
     ("heldout.jsonl", 0.95, 0.95, 0.01),
     ("dev-2.jsonl", 0.93, 0.97, 0.02),
@@ -83,6 +83,9 @@ const GATES: [(&str, f64, f64, f64); 25] = [
     // First contact at 197ca1b: 88.5% in scope, all declined, none wrong
     // (README; its writers had personas); gated there before any change.
     ("blind-22.jsonl", 0.88, 0.97, 0.005),
+    // First contact at 62cc63d: 88.0% in scope, 43/44 declined, 2.9% wrong
+    // (README; new personas); gated there before any change.
+    ("blind-23.jsonl", 0.875, 0.97, 0.03),
 ];
 
 #[test]
@@ -415,4 +418,12 @@ fn follow_ups_in_blind_dialogue_set_21_keep_their_floor_and_wrong_answer_ceiling
 #[test]
 fn follow_ups_in_blind_dialogue_set_22_keep_their_floor_and_wrong_answer_ceiling() {
     check_dialogues("dialogues-blind-22.jsonl", 0.81, 0.05, 0.84);
+}
+
+/// The twenty-third blind set of dialogues, its writers given new personas,
+/// scored once at first contact at 62cc63d (75.0% of follow-ups right, 7.9%
+/// wrong, first turns 86%; see the README), gated there before any change.
+#[test]
+fn follow_ups_in_blind_dialogue_set_23_keep_their_floor_and_wrong_answer_ceiling() {
+    check_dialogues("dialogues-blind-23.jsonl", 0.745, 0.08, 0.86);
 }
