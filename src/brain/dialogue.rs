@@ -411,6 +411,24 @@ fn match_by_rules(
             .get_or_init(|| engine.classifier().map(|c| c.predict(text)))
             .as_ref()
     };
+    // A bare "how?" ("как?", "어떻게요?") asks how the topic is carried
+    // out, which no word of it names: read alone it is whatever entry
+    // happens to own the word ("how" is the figures' "how much", "어떻게" a
+    // recipe's). What the source says follows from the topic ("Based on
+    // these pillars, Korea will focus on tailored cooperation") is how it
+    // is done; else the follow-up model reads it with its topic.
+    if asks_how_alone(&crate::normalize::tokenize(text)) {
+        let following: Vec<EntryIdx> = engine
+            .kb()
+            .stated_results(topic)
+            .filter(|&e| !index.is_off_topic(e))
+            .collect();
+        let m = match following.as_slice() {
+            [only] => answer_match(*only),
+            _ => no_answer(),
+        };
+        return (m, Reading::InContext);
+    }
     // Declined is declined: "how many people live there?" stays off-topic
     // (unless only a word of it looked off-topic and it points in the last
     // list: "the first one" is no "first lady").
@@ -1236,6 +1254,44 @@ fn asks_for_more(engine: &Engine, topic: EntryIdx, text: &str) -> bool {
         && index.topic_words_beyond(text, Some(topic), tuning) == 0
 }
 
+/// Does the message ask only "how?", in English, Russian, Korean or
+/// Uzbek/Kazakh ("how so?", "а как?", "каким образом?", "어떻게요?",
+/// "qanday?")? "How much" and "how many" ask something else.
+fn asks_how_alone(words: &[String]) -> bool {
+    const HOW: &[&str] = &["how", "как", "qanday", "қалай", "qalay"];
+    const FILLERS: &[&str] = &[
+        "so",
+        "exactly",
+        "then",
+        "though",
+        "tho",
+        "ok",
+        "okay",
+        "and",
+        "but",
+        "а",
+        "и",
+        "но",
+        "же",
+        "именно",
+        "так",
+        "точно",
+        "это",
+        "образом",
+        "그럼",
+        "근데",
+        "그래서",
+        "정확히",
+        "ну",
+        "va",
+    ];
+    let is_how = |w: &str| HOW.contains(&w) || w == "каким" || w.starts_with("어떻게");
+    words.iter().any(|w| is_how(w))
+        && words
+            .iter()
+            .all(|w| is_how(w) || FILLERS.contains(&w.as_str()))
+}
+
 /// "What else did he say?" after a remark of the official the source does
 /// not name: his next remark not shown yet, in the knowledge base's order,
 /// among the entries whose examples ask what was said (the statement facet:
@@ -1681,6 +1737,65 @@ mod tests {
             // The rules alone do not answer it: the model is what does.
             let replies = talk_to(rules_alone(), lang, &messages);
             assert_ne!(replies[1].outcome, Outcome::Answer, "{messages:?}");
+        }
+    }
+
+    #[test]
+    fn a_bare_how_is_how_the_topic_is_carried_out_and_never_declined() {
+        // "Based on these pillars, Korea will focus on tailored
+        // cooperation": what follows from the pillars is how they are done.
+        for (lang, first, then) in [
+            (Lang::En, "what are the four pillars?", "how?"),
+            (Lang::Ru, "какие четыре направления?", "а как?"),
+            (Lang::Ko, "4대 협력 축이 뭐예요?", "어떻게요?"),
+        ] {
+            let replies = talk_to(rules_alone(), lang, &[first, then]);
+            assert_eq!(
+                answered(&replies[1]),
+                Some("tailored-cooperation"),
+                "{then}"
+            );
+        }
+        // Read alone, "어떻게?" is a recipe's word and "how" the figures'
+        // "how much": after a topic neither is declined or the figures.
+        for lang in [Lang::Ko, Lang::En] {
+            let then = if lang == Lang::Ko {
+                "어떻게?"
+            } else {
+                "how?"
+            };
+            let replies = talk(lang, &["what is the k-silk road?", then]);
+            assert!(
+                matches!(answered(&replies[1]), None | Some("pillars")),
+                "{then}: {:?}",
+                replies[1].intent
+            );
+            let nearest = replies[1].nearest.as_deref().unwrap_or("");
+            assert!(!nearest.starts_with("off-topic"), "{then}: {nearest}");
+        }
+    }
+
+    #[test]
+    fn only_how_and_its_fillers_ask_how_alone() {
+        let asks = |q: &str| asks_how_alone(&crate::normalize::tokenize(q));
+        for q in [
+            "how?",
+            "how so?",
+            "а как?",
+            "каким образом?",
+            "어떻게요?",
+            "qanday?",
+        ] {
+            assert!(asks(q), "{q}");
+        }
+        for q in [
+            "how much?",
+            "how many countries?",
+            "как дела?",
+            "어떻게 만들어?",
+            "",
+        ] {
+            assert!(!asks(q), "{q}");
         }
     }
 

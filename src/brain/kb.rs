@@ -727,6 +727,21 @@ impl KnowledgeBase {
         &self.causes[entry]
     }
 
+    /// The entries whose own statement follows from `entry`: their first
+    /// quote opens by pointing back at what `entry` quotes ("Based on these
+    /// pillars, Korea will focus on tailored cooperation..." is the tailored
+    /// cooperation's). An entry that cites such a quote after its own
+    /// (Tajikistan, whose focus the source leaves to it) is not one.
+    pub fn stated_results(&self, entry: EntryIdx) -> impl Iterator<Item = EntryIdx> + '_ {
+        (0..self.entries.len()).filter(move |&e| {
+            self.causes[e].contains(&entry)
+                && self.entries[e]
+                    .evidence
+                    .first()
+                    .is_some_and(|q| CAUSAL_OPENINGS.iter().any(|o| q.starts_with(o)))
+        })
+    }
+
     pub fn source_of(&self, entry: &Entry) -> Option<&Source> {
         entry.source.map(|i| &self.sources[i])
     }
@@ -1312,6 +1327,13 @@ mod tests {
         // "Based on these pillars, Korea will focus on tailored cooperation":
         // the pillars are what it follows from.
         assert!(causes("tailored-cooperation").contains(&"pillars"));
+        // Of the entries that cite what follows from the pillars, only the
+        // tailored cooperation states it as its own.
+        let results: Vec<&str> = kb
+            .stated_results(kb.find("pillars").unwrap())
+            .map(|e| kb.entry(e).id.as_str())
+            .collect();
+        assert_eq!(results, ["tailored-cooperation"]);
         // A "due to this" inside a quote is no opening, and a quote that opens
         // otherwise points back at nothing.
         for id in ["imperialism", "strategic-importance", "k-silk-road"] {

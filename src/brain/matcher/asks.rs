@@ -119,11 +119,15 @@ pub const WHY_FACET: u8 = 1 << 3;
 pub const SPEAKER_FACET: u8 = 1 << 5;
 
 /// Is the word a verb of speech ("said", "сказал", "말했어", "aytdi"), in
-/// English, Russian, Korean or Uzbek Latin?
+/// English, Russian, Korean or Uzbek Latin? Being quoted is being the
+/// speaker ("who was quoted on imperialism?").
 fn is_speech_verb(w: &str) -> bool {
     const STEMS: &[&str] = &[
         "announc",
         "mention",
+        "quot",
+        "цитир",
+        "인용",
         "сказа",
         "говор",
         "заяв",

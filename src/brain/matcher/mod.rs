@@ -1256,10 +1256,20 @@ impl Index {
         if sentences.len() < 2 {
             return whole;
         }
+        // A sentence of small talk answers for the message only when the
+        // rest of it names no topic, as above: "Это всё или есть ещё что-то?"
+        // (is that all?) after three pillars named is a question about them,
+        // not "goodbye".
+        let small_talk_among_topics = |m: &Match| {
+            m.answer().is_some_and(|e| {
+                self.small_talk[e] && self.known_words_beyond(text, Some(e), 0.0, tuning) > 0
+            })
+        };
         sentences
             .into_iter()
             .map(decide)
             .filter(|m| m.outcome == Outcome::Answer && m.score() >= tuning.part_answer_min)
+            .filter(|m| !small_talk_among_topics(m))
             .max_by(|a, b| a.score().total_cmp(&b.score()))
             .unwrap_or(whole)
     }
@@ -1603,6 +1613,20 @@ mod tests {
             index.rank(q, &TUNING).first().map(|c| c.entry),
             Some(resources)
         );
+    }
+
+    #[test]
+    fn a_sentence_of_small_talk_does_not_answer_a_message_that_names_topics() {
+        let (kb, index) = index();
+        let goodbye = kb.find("goodbye").unwrap();
+        // "Это всё" (that's all) is a farewell by itself ...
+        let alone = index.match_intent("Это всё, спасибо, до свидания", &TUNING);
+        assert_eq!(alone.answer(), Some(goodbye), "{alone:?}");
+        // ... but after three pillars named it asks whether they are all.
+        let q =
+            "Слышал, что у инициативы три опоры — ресурсы и культура. Это всё или есть ещё что-то?";
+        let m = index.match_intent(q, &TUNING);
+        assert_ne!(m.answer(), Some(goodbye), "{m:?}");
     }
 
     #[test]
