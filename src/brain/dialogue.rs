@@ -281,8 +281,22 @@ pub fn respond(
     // unless the last message went unanswered.
     let answered = live.as_ref().filter(|d| !d.unanswered);
     let speakers_next = answered.and_then(|d| speakers_other_remark(engine, d, &read));
+    // After a detour the bot did not answer, a request for more that names
+    // a topic not shown yet ("ok, more about the central asia summit then"
+    // after a recipe, when only the summit's date was) is a question about
+    // it. More of a topic shown before the detour is no question to answer
+    // afresh ("а ещё что про саммит?": its answer again was wrong twice
+    // over 22 dialogue sets), nor a bare "more".
+    let names_what_after_a_detour = answered.is_none()
+        && live.as_ref().is_some_and(|d| {
+            let alone = engine.match_words(&read);
+            alone.outcome == Outcome::Answer
+                && alone.candidates[0].label_hit
+                && !d.was_shown(alone.candidates[0].entry as u32)
+        });
     if !asks_speakers_words
         && speakers_next.is_none()
+        && !names_what_after_a_detour
         && (is_more(text) || live_topic.is_some_and(|topic| asks_for_more(engine, topic, &read)))
     {
         let reply = match answered.and_then(Dialogue::topic) {
@@ -317,8 +331,10 @@ pub fn respond(
     // A request for more that names what it is about ("tell me more about
     // who announced it" after the announcement) and is read as the last
     // answer again asks to go on with it: the same answer once more would
-    // repeat itself.
-    let repeats_topic = answered.and_then(Dialogue::topic).filter(|&topic| {
+    // repeat itself. So it does after a detour the bot declined ("давай
+    // еще про то почему мы им важны" after the weather): the topic is still
+    // the last answer's.
+    let repeats_topic = live_topic.filter(|&topic| {
         m.answer() == Some(topic) && has_loose_more_marker(&crate::normalize::tokenize(text))
     });
     if let Some(topic) = repeats_topic {
@@ -2653,6 +2669,35 @@ mod tests {
         // A bare one still asks about the topic.
         let replies = talk(Lang::En, &["what is the korea-africa summit", "when?"]);
         assert_eq!(answered(&replies[1]), Some("korea-africa-summit"));
+    }
+
+    #[test]
+    fn more_about_a_topic_after_a_declined_detour_goes_on_or_answers_it() {
+        // Back to the last answer after a question the bot declined: more
+        // of it, not the same answer again.
+        let replies = talk(
+            Lang::Ru,
+            &[
+                "почему корее вообще нужна центральная азия",
+                "а погода в сеуле сейчас какая",
+                "ладно давай еще про то почему мы им важны",
+            ],
+        );
+        assert_ne!(replies[1].outcome, Outcome::Answer);
+        assert_eq!(answered(&replies[0]), Some("strategic-importance"));
+        assert_eq!(answered(&replies[2]), Some("strategic-importance"));
+        assert_ne!(replies[2].body, replies[0].body);
+        // A topic not shown yet, named after the detour, is answered.
+        let replies = talk(
+            Lang::En,
+            &[
+                "when is the central asia summit?",
+                "do u know a simple kimchi recipe",
+                "ok, more about the central asia summit then",
+            ],
+        );
+        assert_eq!(answered(&replies[0]), Some("summit-date"));
+        assert_eq!(answered(&replies[2]), Some("korea-central-asia-summit"));
     }
 
     #[test]

@@ -184,6 +184,7 @@ impl Engine {
         let mut m = match self
             .only_named(text, &m)
             .or_else(|| self.words_not_speaker(text, &m))
+            .or_else(|| self.trip_to_a_country(text, &m))
         {
             Some(chosen) => classify::answering(chosen, &m),
             None => m,
@@ -231,6 +232,46 @@ impl Engine {
             return None;
         }
         Some(first)
+    }
+
+    /// The entry that answers a trip, when a message asks whether or when
+    /// someone goes to the one country it names and the verdict is a "did
+    /// you mean" or a fallback ("а в таджикистан юн поедет или нет?",
+    /// "이번 순방에서 키르기스스탄은 안 가는 거 맞죠?"). The country's entry
+    /// and the trip's both say whether he goes there, so the choice between
+    /// them is no reason to ask; the trip's also says when, and lists the
+    /// others. Not when the message names anything else than the country and
+    /// the trip ("is Tajikistan part of the summit, or only the three he
+    /// visited?" asks about the summit).
+    fn trip_to_a_country(&self, text: &str, m: &Match) -> Option<Candidate> {
+        if m.outcome == Outcome::Answer || m.off_topic.is_some() || !matcher::asks_visit(text) {
+            return None;
+        }
+        let kind = |e: EntryIdx| self.kb.entry(e).kind;
+        let answers_trips = |e: EntryIdx| self.index.trip_entry() == Some(e);
+        let named: Vec<EntryIdx> = m
+            .candidates
+            .iter()
+            .filter(|c| c.label_hit && !self.index.is_off_topic(c.entry))
+            .map(|c| c.entry)
+            .collect();
+        let countries = named.iter().filter(|&&e| kind(e) == Kind::Country).count();
+        if countries != 1
+            || named
+                .iter()
+                .any(|&e| kind(e) != Kind::Country && !answers_trips(e))
+        {
+            return None;
+        }
+        // The two the matcher ranked first are the country and the trip:
+        // a trip entry further down ("what was agreed on the visit", "which
+        // cities") answers something else.
+        match m.candidates.as_slice() {
+            [a, b, ..] if kind(a.entry) == Kind::Country && answers_trips(b.entry) => Some(*b),
+            [a, b, ..] if answers_trips(a.entry) && kind(b.entry) == Kind::Country => Some(*a),
+            _ => None,
+        }
+        .filter(|c| c.score >= self.tuning.suggest_min)
     }
 
     /// The entry that quotes a person, when a message asks what that person
@@ -822,6 +863,21 @@ mod tests {
         for q in ["who is kim tae-hyo", "What did Kim Tae-hyo announce?"] {
             assert_eq!(answered(&engine, q), Some("announcement"), "{q}");
         }
+    }
+
+    #[test]
+    fn whether_he_goes_to_the_one_country_named_is_answered_by_the_trip() {
+        let engine = engine();
+        for q in [
+            "а в таджикистан юн поедет или нет?",
+            "이번 순방에서 키르기스스탄은 안 가는 거 맞죠?",
+            "Will the president go to Uzbekistan?",
+        ] {
+            assert_eq!(answered(&engine, q), Some("state-visits"), "{q}");
+        }
+        // A question that also names the summit asks about the summit.
+        let q = "Будет ли Таджикистан участвовать в саммите, или только те три страны, куда ездил президент?";
+        assert_ne!(answered(&engine, q), Some("state-visits"), "{q}");
     }
 
     #[test]

@@ -35,6 +35,73 @@ pub fn asks_quantity(text: &str) -> bool {
         })
 }
 
+/// Does the text ask about a visit or a trip, in English, Russian, Korean or
+/// Uzbek/Kazakh ("will the president go to Uzbekistan?", "в таджикистан юн
+/// поедет?", "키르기스스탄은 안 가?")? "Going" is left out: "is Korea going to
+/// offer…" is no trip.
+pub fn asks_visit(text: &str) -> bool {
+    const EN: &[&str] = &[
+        "go", "goes", "went", "gone", "come", "comes", "came", "coming", "tour", "stop", "stops",
+        "stopping", "stopped",
+    ];
+    const STEMS: &[&str] = &[
+        "visit",
+        "trip",
+        "itinerar",
+        "travel",
+        "поед",
+        "приед",
+        "едет",
+        "едут",
+        "ездил",
+        "езди",
+        "заезж",
+        "посет",
+        "посещ",
+        "визит",
+        "поездк",
+        "турне",
+        "побыва",
+        "순방",
+        "방문",
+        "갔",
+        "들르",
+        "들러",
+        "tashrif",
+        "sapar",
+        "сапар",
+        "келеді",
+        "барады",
+    ];
+    const KO_GO: &[&str] = &[
+        "가",
+        "가요",
+        "가는",
+        "가나요",
+        "가니",
+        "갑니까",
+        "가세요",
+        "가시나요",
+        "가시는",
+        "간대",
+        "간다",
+        "가는지",
+        "와요",
+        "오나요",
+        "오는",
+    ];
+    const UZ: &[&str] = &[
+        "keladi", "keldi", "kelgan", "kelganmi", "boradi", "bordi", "borgan",
+    ];
+    tokenize(text).iter().any(|w| {
+        let w = w.as_str();
+        EN.contains(&w)
+            || KO_GO.contains(&w)
+            || UZ.contains(&w)
+            || STEMS.iter().any(|stem| w.starts_with(stem))
+    })
+}
+
 /// The facet bit of "when" ([`FACET_WORDS`]' first word).
 pub(super) const WHEN_FACET: u8 = 1 << 0;
 

@@ -52,8 +52,8 @@ mod typo;
 use asks::{FACET_WORDS, WHEN_FACET, WHO_FACET};
 pub use asks::{
     QUANTITY_FACET, SPEAKER_FACET, STATEMENT_FACET, WHY_FACET, asks_date, asks_how_it_was_put,
-    asks_now, asks_quantity, asks_speaker, asks_statement, asks_who_he_is, is_date_word,
-    is_statement_word, shape_facets,
+    asks_now, asks_quantity, asks_speaker, asks_statement, asks_visit, asks_who_he_is,
+    is_date_word, is_statement_word, shape_facets,
 };
 pub use decide::{
     Candidate, MAX_CANDIDATES, MAX_CHOICES, MIN_CHOICES, Match, Outcome, decide, decide_with,
@@ -166,6 +166,8 @@ pub struct Index {
     facet_tokens: Vec<(TokenId, u8)>,
     /// Per entry, a bit per [`FACET_WORDS`] word its examples ask with.
     entry_facets: Vec<u8>,
+    /// The entry of the trip ([`Index::trip_entry`]).
+    trip_entry: Option<EntryIdx>,
     stemmers: Stemmers,
     /// The words looked up so far (see [`WordCache`]).
     word_cache: Mutex<WordCache>,
@@ -284,6 +286,22 @@ impl Scratch {
             r
         })
     }
+}
+
+/// [`Index::trip_entry`] of a knowledge base.
+fn trip_entry_of(kb: &KnowledgeBase) -> Option<EntryIdx> {
+    kb.entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind.is_factual() && e.kind != crate::kb::Kind::Country)
+        .map(|(i, e)| {
+            let asking = e.examples.iter().filter(|q| asks_visit(q)).count();
+            (i, asking, e.examples.len())
+        })
+        .filter(|&(_, asking, _)| asking >= FACET_MIN_EXAMPLES)
+        // The largest share, compared without division: a/n > b/m.
+        .max_by(|&(_, a, n), &(_, b, m)| (a * m).cmp(&(b * n)))
+        .map(|(i, _, _)| i)
 }
 
 impl Index {
@@ -562,6 +580,7 @@ impl Index {
                 .collect(),
             facet_tokens,
             entry_facets,
+            trip_entry: trip_entry_of(kb),
             stemmers,
             word_cache: Mutex::default(),
             token_positions,
@@ -1338,6 +1357,14 @@ impl Index {
         }
     }
 
+    /// The entry that answers a trip: of the topics whose example questions
+    /// ask about a visit ([`asks_visit`]), the one most of whose examples
+    /// do ("President Yoon's state visits"; the agreements and the cities
+    /// of the visits ask other things of it).
+    pub fn trip_entry(&self) -> Option<EntryIdx> {
+        self.trip_entry
+    }
+
     /// The facets an entry's example questions ask (see [`Index::facets_asked`]).
     pub fn entry_facets(&self, entry: EntryIdx) -> u8 {
         self.entry_facets.get(entry).copied().unwrap_or(0)
@@ -1627,6 +1654,28 @@ mod tests {
             "Слышал, что у инициативы три опоры — ресурсы и культура. Это всё или есть ещё что-то?";
         let m = index.match_intent(q, &TUNING);
         assert_ne!(m.answer(), Some(goodbye), "{m:?}");
+    }
+
+    #[test]
+    fn the_trip_entry_is_the_one_most_of_whose_examples_ask_a_visit() {
+        let (kb, index) = index();
+        assert_eq!(index.trip_entry(), kb.find("state-visits"));
+        for q in [
+            "will the president go to uzbekistan?",
+            "а в таджикистан юн поедет или нет?",
+            "키르기스스탄은 안 가?",
+            "대통령 순방 때 타지키스탄도 갔었나요?",
+            "Yun Sok Yol O'zbekistonga kelganmi?",
+        ] {
+            assert!(asks_visit(q), "{q}");
+        }
+        for q in [
+            "is korea going to offer the same program to every country?",
+            "카자흐스탄 가스 협력은?",
+            "what are the four pillars?",
+        ] {
+            assert!(!asks_visit(q), "{q}");
+        }
     }
 
     #[test]
