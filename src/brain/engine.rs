@@ -427,6 +427,7 @@ impl Engine {
             .index
             .read_translit(text)
             .or_else(|| self.index.read_turkic_cyrillic(text))
+            .or_else(|| self.index.read_cyrillic_acronyms(text))
         {
             Some(read) => Cow::Owned(read),
             None => Cow::Borrowed(text),

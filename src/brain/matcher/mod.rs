@@ -989,6 +989,48 @@ impl Index {
         Some(rejoined(&words, text))
     }
 
+    /// `text` with the Latin acronyms typed in Cyrillic read as Latin ("что
+    /// такое ОДА?" asks about ODA): a word of two to four Cyrillic letters the
+    /// knowledge base does not know, whose letters read as Latin spell a word
+    /// of its own vocabulary. Short, so that no Russian word the knowledge
+    /// base lacks is taken for an English one. `None` when there is none.
+    pub fn read_cyrillic_acronyms(&self, text: &str) -> Option<String> {
+        // Most messages have no Cyrillic at all: they are spared the words.
+        if !text
+            .chars()
+            .any(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'))
+        {
+            return None;
+        }
+        let short_cyrillic = |w: &str| {
+            (2..=4).contains(&w.chars().count()) && w.chars().all(|c| matches!(c, 'а'..='я' | 'ё'))
+        };
+        let mut rewritten = 0;
+        let words: Vec<String> = words(text)
+            .into_iter()
+            .map(|w| {
+                if !short_cyrillic(&w) || self.knows_word(&w) {
+                    return w;
+                }
+                match crate::translit::turkic_to_latin(&w) {
+                    Some(latin)
+                        if self.surfaces.contains_key(&latin)
+                            && !is_stop_word(&latin)
+                            && !is_common_word(&latin) =>
+                    {
+                        rewritten += 1;
+                        latin
+                    }
+                    _ => w,
+                }
+            })
+            .collect();
+        if rewritten == 0 {
+            return None;
+        }
+        Some(rejoined(&words, text))
+    }
+
     /// How many words of `text` the knowledge base does not know at all
     /// (not even as everyday words): "founded" in "when was it founded?".
     pub fn unknown_words(&self, text: &str, tuning: &Tuning) -> usize {
@@ -1675,6 +1717,28 @@ mod tests {
             "what are the four pillars?",
         ] {
             assert!(!asks_visit(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_latin_acronym_typed_in_cyrillic_is_read_as_latin() {
+        let (kb, index) = index();
+        let read = index.read_cyrillic_acronyms("что такое ОДА в этой инициативе?");
+        assert_eq!(read.as_deref(), Some("что такое oda в этой инициативе?"));
+        let oda = kb.find("pillar-oda").unwrap();
+        assert_eq!(
+            index
+                .match_intent(read.as_deref().unwrap(), &TUNING)
+                .answer(),
+            Some(oda)
+        );
+        // Words it knows stay, and so do long or unknown ones.
+        for q in [
+            "какие страны входят в саммит?",
+            "где находится бишкек?",
+            "что за чепуха",
+        ] {
+            assert_eq!(index.read_cyrillic_acronyms(q), None, "{q}");
         }
     }
 
