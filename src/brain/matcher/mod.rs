@@ -288,6 +288,30 @@ impl Scratch {
     }
 }
 
+/// `text` with its words read by `read`, which gives a word rewritten
+/// (`Ok`) or as it was (`Err`); `None` when it rewrote none. The script
+/// readings share it.
+fn rewrite_words<W>(
+    text: &str,
+    words: impl IntoIterator<Item = W>,
+    mut read: impl FnMut(W) -> Result<String, String>,
+) -> Option<String> {
+    let mut rewritten = false;
+    let words: Vec<String> = words
+        .into_iter()
+        .map(|w| {
+            read(w).map_or_else(
+                |kept| kept,
+                |new| {
+                    rewritten = true;
+                    new
+                },
+            )
+        })
+        .collect();
+    rewritten.then(|| rejoined(&words, text))
+}
+
 /// [`Index::trip_entry`] of a knowledge base.
 fn trip_entry_of(kb: &KnowledgeBase) -> Option<EntryIdx> {
     kb.entries()
@@ -963,30 +987,20 @@ impl Index {
         if words.len() != yo_words.len() {
             return None;
         }
-        let mut rewritten = 0;
-        let words: Vec<String> = words
-            .into_iter()
-            .zip(yo_words)
-            .map(|(w, yo)| {
-                if self.surfaces.contains_key(&w) {
-                    return w;
+        rewrite_words(text, words.into_iter().zip(yo_words), |(w, yo)| {
+            if self.surfaces.contains_key(&w) {
+                return Err(w);
+            }
+            match crate::translit::turkic_to_latin(&yo) {
+                Some(latin)
+                    if english_loanword(&latin).is_some()
+                        || (!self.knows_word(&w) && self.knows_word(&latin)) =>
+                {
+                    Ok(latin)
                 }
-                match crate::translit::turkic_to_latin(&yo) {
-                    Some(latin)
-                        if english_loanword(&latin).is_some()
-                            || (!self.knows_word(&w) && self.knows_word(&latin)) =>
-                    {
-                        rewritten += 1;
-                        latin
-                    }
-                    _ => w,
-                }
-            })
-            .collect();
-        if rewritten == 0 {
-            return None;
-        }
-        Some(rejoined(&words, text))
+                _ => Err(w),
+            }
+        })
     }
 
     /// `text` with the Latin acronyms typed in Cyrillic read as Latin ("что
@@ -1005,30 +1019,21 @@ impl Index {
         let short_cyrillic = |w: &str| {
             (2..=4).contains(&w.chars().count()) && w.chars().all(|c| matches!(c, 'а'..='я' | 'ё'))
         };
-        let mut rewritten = 0;
-        let words: Vec<String> = words(text)
-            .into_iter()
-            .map(|w| {
-                if !short_cyrillic(&w) || self.knows_word(&w) {
-                    return w;
+        rewrite_words(text, words(text), |w| {
+            if !short_cyrillic(&w) || self.knows_word(&w) {
+                return Err(w);
+            }
+            match crate::translit::turkic_to_latin(&w) {
+                Some(latin)
+                    if self.surfaces.contains_key(&latin)
+                        && !is_stop_word(&latin)
+                        && !is_common_word(&latin) =>
+                {
+                    Ok(latin)
                 }
-                match crate::translit::turkic_to_latin(&w) {
-                    Some(latin)
-                        if self.surfaces.contains_key(&latin)
-                            && !is_stop_word(&latin)
-                            && !is_common_word(&latin) =>
-                    {
-                        rewritten += 1;
-                        latin
-                    }
-                    _ => w,
-                }
-            })
-            .collect();
-        if rewritten == 0 {
-            return None;
-        }
-        Some(rejoined(&words, text))
+                _ => Err(w),
+            }
+        })
     }
 
     /// How many words of `text` the knowledge base does not know at all
