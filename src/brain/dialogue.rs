@@ -287,17 +287,21 @@ pub fn respond(
     // it. More of a topic shown before the detour is no question to answer
     // afresh ("а ещё что про саммит?": its answer again was wrong twice
     // over 22 dialogue sets), nor a bare "more".
-    let names_what_after_a_detour = answered.is_none()
-        && live.as_ref().is_some_and(|d| {
-            let alone = engine.match_words(&read);
-            alone.outcome == Outcome::Answer
-                && alone.candidates[0].label_hit
-                && !d.was_shown(alone.candidates[0].entry as u32)
-        });
+    // Matched only for a request for more: the words alone are read again
+    // by the rules below.
+    let names_what_after_a_detour = || {
+        answered.is_none()
+            && live.as_ref().is_some_and(|d| {
+                let alone = engine.match_words(&read);
+                alone.outcome == Outcome::Answer
+                    && alone.candidates[0].label_hit
+                    && !d.was_shown(alone.candidates[0].entry as u32)
+            })
+    };
     if !asks_speakers_words
         && speakers_next.is_none()
-        && !names_what_after_a_detour
         && (is_more(text) || live_topic.is_some_and(|topic| asks_for_more(engine, topic, &read)))
+        && !names_what_after_a_detour()
     {
         let reply = match answered.and_then(Dialogue::topic) {
             Some(topic) => more(engine, topic, &mut next, lang),
@@ -433,7 +437,9 @@ fn match_by_rules(
     // recipe's). What the source says follows from the topic ("Based on
     // these pillars, Korea will focus on tailored cooperation") is how it
     // is done; else the follow-up model reads it with its topic.
-    if asks_how_alone(&crate::normalize::tokenize(text)) {
+    // The message's words, cut once for the rules below that read them.
+    let words = crate::normalize::tokenize(text);
+    if asks_how_alone(&words) {
         let following: Vec<EntryIdx> = engine
             .kb()
             .stated_results(topic)
@@ -498,9 +504,10 @@ fn match_by_rules(
     // five-plus-one summits asks their year; "year" is also the summit
     // date's word). Held out over 21 dialogue sets: +1 right.
     let asks_date = matcher::asks_date(text);
-    let unpointed: String = crate::normalize::tokenize(text)
-        .into_iter()
+    let unpointed: String = words
+        .iter()
         .filter(|w| !(is_list_word(w) || asks_date && matcher::is_date_word(w)))
+        .map(String::as_str)
         .collect::<Vec<_>>()
         .join(" ");
     let topic_words = index.topic_words(&unpointed, tuning);
@@ -604,8 +611,7 @@ fn match_by_rules(
     if asked == WHY_FACET
         && index.entry_facets(topic) & WHY_FACET == 0
         && index.topic_words_beyond(&unpointed, Some(topic), tuning) == 0
-        && (index.unknown_words(text, tuning) == 0
-            || crate::normalize::tokenize(text).len() <= SHORT_WHY_WORDS)
+        && (index.unknown_words(text, tuning) == 0 || words.len() <= SHORT_WHY_WORDS)
     {
         let causes: Vec<EntryIdx> = engine
             .kb()

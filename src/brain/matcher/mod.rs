@@ -1301,9 +1301,7 @@ impl Index {
             // "hi, what is the K-Silk Road?": a greeting or a thank-you with
             // a question is the question. Small talk keeps a message that
             // names no topic beyond its own words ("hello there!").
-            // Every known word counts, however common: "k silk road" is in
-            // every entry, yet no greeting.
-            if self.known_words_beyond(text, Some(greeting), 0.0, tuning) > 0 {
+            if self.names_more_than_small_talk(text, greeting, tuning) {
                 // Even a weak or no match: the classifier's review may still
                 // answer it, and a greeting is no reply to a question.
                 return decide_ranked(
@@ -1328,7 +1326,7 @@ impl Index {
         // not "goodbye".
         let small_talk_among_topics = |m: &Match| {
             m.answer().is_some_and(|e| {
-                self.small_talk[e] && self.known_words_beyond(text, Some(e), 0.0, tuning) > 0
+                self.small_talk[e] && self.names_more_than_small_talk(text, e, tuning)
             })
         };
         sentences
@@ -1338,6 +1336,14 @@ impl Index {
             .filter(|m| !small_talk_among_topics(m))
             .max_by(|a, b| a.score().total_cmp(&b.score()))
             .unwrap_or(whole)
+    }
+
+    /// Does `text` name anything beyond the words of the small talk
+    /// `greeting`? Every known word counts, however common: "k silk road" is
+    /// in every entry, yet no greeting. Small talk answers a message only
+    /// when it does not.
+    fn names_more_than_small_talk(&self, text: &str, greeting: EntryIdx, tuning: &Tuning) -> bool {
+        self.known_words_beyond(text, Some(greeting), 0.0, tuning) > 0
     }
 
     /// How each word of a question was read: its weight and the known words
